@@ -3,6 +3,12 @@
 // shared conformance suite (conformance.ts). Values are opaque JSON objects;
 // revisions are etcd revisions (a global, monotonically increasing counter),
 // and an object's resourceVersion is the revision that last modified it.
+//
+// resourceVersion is never stored: a backend writes values without
+// metadata.resourceVersion (encodeValue) and sets it to String(modRevision) on
+// every value it returns, from get, list, delete and watch events
+// (decodeValue). Returned values may be shared, by the watch cache in
+// particular, so callers treat them as immutable and clone before changing.
 
 export type StoredObject = Record<string, unknown>;
 
@@ -37,9 +43,13 @@ export type WatchEventType = 'put' | 'delete';
 export interface StorageEvent {
   type: WatchEventType;
   key: string;
-  /** the new value for 'put'; the last value before deletion for 'delete' */
+  /**
+   * the new value for 'put'; the last value before deletion for 'delete',
+   * whose resourceVersion is then the deletion revision (as Kubernetes sends
+   * a DELETED object)
+   */
   value: StoredObject;
-  /** the previous value, when there was one */
+  /** the previous value, when there was one, with its own resourceVersion */
   prevValue?: StoredObject;
   /** the revision of this event (for delete: the deletion revision) */
   modRevision: number;
@@ -93,15 +103,43 @@ export interface Storage {
   update(key: string, value: StoredObject, expectedRevision: number): Promise<number>;
   /**
    * delete key; when expectedRevision is given, only if unchanged ('Conflict' otherwise).
-   * 'NotFound' when absent. Returns the deleted value and the deletion revision.
+   * 'NotFound' when absent. Returns the deleted value and the deletion revision;
+   * the value's resourceVersion is the deletion revision.
    */
   delete(key: string, expectedRevision?: number): Promise<{ value: StoredObject; revision: number }>;
   /**
-   * events for keys under prefix with revision > fromRevision, in order.
+   * events for keys under prefix with revision > fromRevision, in order,
+   * delivered asynchronously (never from inside this call).
+   * fromRevision 0 means "from now": only changes made after the watch is
+   * established, as etcd does for start revision 0.
    * fromRevision older than the compacted revision -> onError(Compacted).
    */
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): StorageWatch;
-  /** discard history up to and including revision */
+  /**
+   * discard history before revision: afterwards reads at an older revision and
+   * watches from an older revision fail with 'Compacted'. Compacting at or
+   * below an earlier compaction is a no-op.
+   */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The bytes a backend stores for value: its JSON without metadata.resourceVersion. */
+export function encodeValue(value: StoredObject): string {
+  const meta = value.metadata;
+  if (!isPlainObject(meta) || !('resourceVersion' in meta)) return JSON.stringify(value);
+  const { resourceVersion: _dropped, ...rest } = meta;
+  return JSON.stringify({ ...value, metadata: rest });
+}
+
+/** A stored value as readers see it: parsed, with metadata.resourceVersion = String(revision). */
+export function decodeValue(json: string, revision: number): StoredObject {
+  const parsed: unknown = JSON.parse(json);
+  if (!isPlainObject(parsed)) throw new StorageError('Internal', '', `stored value is not a JSON object: ${json.slice(0, 80)}`);
+  if (isPlainObject(parsed.metadata)) parsed.metadata.resourceVersion = String(revision);
+  return parsed;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,0 +1,365 @@
+// Storage on etcd v3 through the etcd3 client's gRPC KV and Watch services.
+//
+// Writes are single transactions guarded by etcd's own revisions (create:
+// createRevision == 0; update/delete: modRevision == expected), so
+// optimistic concurrency is decided by etcd, never by a read-then-write here.
+//
+// Watches use one raw Watch stream each rather than etcd3's WatchBuilder:
+// the builder hides the compact revision of a cancelled watch, reconnects and
+// replays on its own (a storage watch must instead report 'Unavailable' so
+// the watch cache re-lists), waits forever when cancelling a watch the server
+// already cancelled, and cannot take progress responses.
+import {
+  ClientClosedError,
+  Etcd3,
+  EtcdWatchStreamEnded,
+  GRPCDeadlineExceededError,
+  isRecoverableError,
+  type IKeyValue,
+  type IResponseHeader,
+  type IWatchResponse,
+} from 'etcd3';
+import {
+  decodeValue,
+  encodeValue,
+  StorageError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Storage,
+  type StorageEvent,
+  type StorageWatch,
+  type StoredObject,
+  type WatchHandlers,
+} from './interface.js';
+
+export interface EtcdStorageOptions {
+  /** client URLs, e.g. ["http://127.0.0.1:2379"] */
+  endpoints: string[];
+  /**
+   * how long a watch may take to be established (ms); a connection that is
+   * not up by then fails the watch with 'Unavailable'
+   */
+  dialTimeoutMs?: number;
+  /**
+   * deadline of every request (ms), connecting included, so a hung or
+   * unreachable etcd surfaces as 'Unavailable' instead of a call that never
+   * returns
+   */
+  requestTimeoutMs?: number;
+}
+
+const COMPACTED = 'required revision has been compacted';
+const FUTURE = 'required revision is a future revision';
+
+export class EtcdStorage implements Storage {
+  private readonly client: Etcd3;
+  private readonly dialTimeoutMs: number;
+  private readonly watches = new Set<EtcdWatch>();
+
+  constructor(opts: EtcdStorageOptions) {
+    if (opts.endpoints.length === 0) throw new Error('EtcdStorage needs at least one endpoint');
+    const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.dialTimeoutMs = opts.dialTimeoutMs ?? 5_000;
+    this.client = new Etcd3({
+      hosts: opts.endpoints,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+      grpcOptions: {
+        // a LIST of a large prefix easily exceeds gRPC's 4 MiB default
+        'grpc.max_receive_message_length': 2 ** 31 - 1,
+        // etcd answers pings more often than every 5 s with GOAWAY
+        'grpc.keepalive_time_ms': 15_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        // come back quickly after an etcd restart
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      },
+    });
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.call('', () => this.client.kv.range({ key: Buffer.from([0]), count_only: true }));
+    return revisionOf(res.header);
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    const res = await this.call(key, () => this.client.kv.range({ key: Buffer.from(key) }));
+    const kv = res.kvs[0];
+    return kv ? toKeyValue(kv) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const start = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
+    const res = await this.call(prefix, () =>
+      this.client.kv.range({
+        key: Buffer.from(start),
+        range_end: prefixEnd(prefix),
+        revision: opts.revision || 0,
+        limit: opts.limit && opts.limit > 0 ? opts.limit : 0,
+      }),
+    );
+    const items = res.kvs.map(toKeyValue);
+    // count covers the whole requested range, the returned keys included
+    const remaining = res.more ? Number(res.count) - items.length : 0;
+    return { items, revision: opts.revision || revisionOf(res.header), more: res.more, remaining };
+  }
+
+  async create(key: string, value: StoredObject): Promise<number> {
+    const k = Buffer.from(key);
+    const res = await this.call(key, () =>
+      this.client.kv.txn({
+        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)) } }],
+        failure: [],
+      }),
+    );
+    if (!res.succeeded) throw new StorageError('AlreadyExists', key);
+    return revisionOf(res.header);
+  }
+
+  async update(key: string, value: StoredObject, expectedRevision: number): Promise<number> {
+    const k = Buffer.from(key);
+    const res = await this.call(key, () =>
+      this.client.kv.txn({
+        compare: [...exists(k), { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)) } }],
+        failure: [{ request_range: { key: k } }],
+      }),
+    );
+    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range.kvs[0]);
+    return revisionOf(res.header);
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<{ value: StoredObject; revision: number }> {
+    const k = Buffer.from(key);
+    const guard =
+      expectedRevision === undefined
+        ? exists(k)
+        : [...exists(k), { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }];
+    const res = await this.call(key, () =>
+      this.client.kv.txn({
+        compare: guard,
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      }),
+    );
+    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range.kvs[0]);
+    const prev = res.responses[0]?.response_delete_range.prev_kvs[0];
+    if (!prev) throw new StorageError('NotFound', key);
+    const revision = revisionOf(res.header);
+    return { value: decodeValue(prev.value.toString(), revision), revision };
+  }
+
+  watch(prefix: string, fromRevision: number, handlers: WatchHandlers): StorageWatch {
+    const w = new EtcdWatch(prefix, handlers, (x) => this.watches.delete(x));
+    this.watches.add(w);
+    w.start(this.client, fromRevision > 0 ? fromRevision + 1 : 0, this.dialTimeoutMs);
+    return w;
+  }
+
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.call('', () => this.client.kv.compact({ revision, physical: true }));
+    } catch (err) {
+      // compacting again at or below an earlier compaction changes nothing
+      if (err instanceof StorageError && err.kind === 'Compacted') return;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.watches].map((w) => w.close()));
+    this.client.close();
+  }
+
+  private async call<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStorageError(err, key);
+    }
+  }
+}
+
+/** One etcd watch on its own gRPC stream. */
+class EtcdWatch implements StorageWatch {
+  private stream?: Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
+  private done = false;
+  private dialTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly handlers: WatchHandlers,
+    private readonly detach: (w: EtcdWatch) => void,
+  ) {}
+
+  start(client: Etcd3, startRevision: number, dialTimeoutMs: number): void {
+    this.dialTimer = setTimeout(
+      () => this.fail(new StorageError('Unavailable', this.prefix, `etcd watch not established within ${dialTimeoutMs} ms`)),
+      dialTimeoutMs,
+    );
+    client.watchClient
+      .watch()
+      .then((stream) => {
+        if (this.done) {
+          endStream(stream);
+          return;
+        }
+        this.stream = stream;
+        stream.on('data', (res) => this.onResponse(res));
+        stream.on('error', (err) => this.fail(toStorageError(err, this.prefix)));
+        stream.on('end', () => this.fail(new StorageError('Unavailable', this.prefix, 'etcd closed the watch stream')));
+        stream.write({
+          create_request: {
+            key: Buffer.from(this.prefix),
+            range_end: prefixEnd(this.prefix),
+            start_revision: startRevision,
+            prev_kv: true,
+          },
+        });
+      })
+      .catch((err: unknown) => this.fail(toStorageError(err, this.prefix)));
+  }
+
+  async close(): Promise<void> {
+    this.finish();
+  }
+
+  private onResponse(res: IWatchResponse): void {
+    if (this.done) return;
+    if (res.created) clearTimeout(this.dialTimer);
+    if (res.canceled) {
+      const compactRevision = Number(res.compact_revision);
+      this.fail(
+        compactRevision > 0
+          ? new StorageError('Compacted', this.prefix, 'The resourceVersion for the provided watch is too old.', compactRevision)
+          : new StorageError('Internal', this.prefix, `etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`),
+      );
+      return;
+    }
+    for (const ev of res.events) {
+      if (this.done) return;
+      let out: StorageEvent;
+      try {
+        out = toStorageEvent(ev.type, ev.kv, ev.prev_kv);
+      } catch (err) {
+        this.fail(toStorageError(err, ev.kv.key.toString()));
+        return;
+      }
+      try {
+        this.handlers.onEvent(out);
+      } catch (err) {
+        this.fail(new StorageError('Internal', out.key, `watch handler failed: ${errorMessage(err)}`));
+        return;
+      }
+    }
+  }
+
+  private fail(err: StorageError): void {
+    if (this.done) return;
+    this.finish();
+    this.handlers.onError(err);
+  }
+
+  private finish(): void {
+    this.done = true;
+    clearTimeout(this.dialTimer);
+    this.detach(this);
+    if (this.stream) endStream(this.stream);
+  }
+}
+
+/**
+ * Half-close before cancelling: etcd3 resets every channel of the host when a
+ * still-writable stream errors, and the cancellation itself arrives as an
+ * error, which would tear down the other watches sharing the connection.
+ */
+function endStream(stream: { end(): void; cancel(): void; on(ev: 'error', fn: (err: Error) => void): unknown }): void {
+  stream.on('error', () => undefined);
+  stream.end();
+  stream.cancel();
+}
+
+function toStorageEvent(type: 'Put' | 'Delete', kv: IKeyValue, prev: IKeyValue | null | undefined): StorageEvent {
+  const key = kv.key.toString();
+  const modRevision = Number(kv.mod_revision);
+  const prevValue = prev ? decodeValue(prev.value.toString(), Number(prev.mod_revision)) : undefined;
+  if (type === 'Put') {
+    const ev: StorageEvent = {
+      type: 'put',
+      key,
+      value: decodeValue(kv.value.toString(), modRevision),
+      modRevision,
+      created: kv.create_revision === kv.mod_revision,
+    };
+    if (prevValue) ev.prevValue = prevValue;
+    return ev;
+  }
+  if (!prev) throw new StorageError('Internal', key, `etcd sent a deletion of ${key} without its previous value`);
+  return { type: 'delete', key, value: decodeValue(prev.value.toString(), modRevision), prevValue, modRevision, created: false };
+}
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  const modRevision = Number(kv.mod_revision);
+  return { key: kv.key.toString(), value: decodeValue(kv.value.toString(), modRevision), modRevision };
+}
+
+function exists(k: Buffer) {
+  return [{ key: k, target: 'Version' as const, result: 'Greater' as const, version: 0 }];
+}
+
+function notFoundOrConflict(key: string, current: IKeyValue | undefined): StorageError {
+  if (!current) return new StorageError('NotFound', key);
+  const rev = Number(current.mod_revision);
+  return new StorageError('Conflict', key, `Conflict: ${key} was modified (current revision ${rev})`, rev);
+}
+
+function revisionOf(header: IResponseHeader): number {
+  return Number(header.revision);
+}
+
+/** the smallest key greater than every key with this prefix (etcd's range end for a prefix) */
+export function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      const end = Buffer.from(b.subarray(0, i + 1));
+      end[i] = b[i]! + 1;
+      return end;
+    }
+  }
+  // an all-0xff (or empty) prefix covers everything to the end of the keyspace
+  return Buffer.from([0]);
+}
+
+function toStorageError(err: unknown, key: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const message = errorMessage(err);
+  if (message.includes(COMPACTED)) {
+    return new StorageError('Compacted', key, 'The resourceVersion for the provided list is too old.');
+  }
+  if (message.includes(FUTURE)) return new StorageError('Internal', key, `etcd: ${FUTURE}`);
+  if (unreachable(err)) return new StorageError('Unavailable', key, `etcd is unavailable: ${message}`);
+  return new StorageError('Internal', key, `etcd: ${message}`);
+}
+
+/** transport failures, as opposed to requests etcd itself rejected */
+function unreachable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (
+    err instanceof ClientClosedError ||
+    err instanceof EtcdWatchStreamEnded ||
+    err instanceof GRPCDeadlineExceededError ||
+    isRecoverableError(err as Error)
+  ) {
+    return true;
+  }
+  // a stream's raw gRPC status (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED),
+  // or cockatiel's open circuit breaker in front of an unreachable host
+  const code = (err as { code?: unknown }).code;
+  return code === 14 || code === 4 || code === 1 || 'isBrokenCircuitError' in err;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
