@@ -5,6 +5,7 @@ import type { StatusCause } from '../status.js';
 export type FieldErrorType =
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
+  | 'FieldValueNotFound'
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueForbidden'
@@ -54,7 +55,8 @@ export const fieldErrors = {
   invalid: (f: FieldPath | string, value: unknown, detail: string) => fe('FieldValueInvalid', f, value, detail),
   notSupported: (f: FieldPath | string, value: unknown, valid: string[]) =>
     fe('FieldValueNotSupported', f, value, `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}`),
-  duplicate: (f: FieldPath | string, value: unknown) => fe('FieldValueDuplicate', f, value),
+  duplicate: (f: FieldPath | string, value: unknown, detail?: string) => fe('FieldValueDuplicate', f, value, detail),
+  notFound: (f: FieldPath | string, value: unknown) => fe('FieldValueNotFound', f, value),
   forbidden: (f: FieldPath | string, detail: string) => fe('FieldValueForbidden', f, undefined, detail),
   tooLong: (f: FieldPath | string, value: unknown, max: number) =>
     fe('FieldValueTooLong', f, value, `may not be more than ${max} bytes`),
@@ -76,8 +78,10 @@ export function fieldErrorMessage(e: FieldError): string {
       return `Invalid value: ${formatValue(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
     case 'FieldValueNotSupported':
       return `Unsupported value: ${formatValue(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
+    case 'FieldValueNotFound':
+      return `Not found: ${formatValue(e.badValue)}`;
     case 'FieldValueDuplicate':
-      return `Duplicate value: ${formatValue(e.badValue)}`;
+      return `Duplicate value: ${formatValue(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
     case 'FieldValueForbidden':
       return `Forbidden${e.detail ? ': ' + e.detail : ''}`;
     case 'FieldValueTooLong':

@@ -1,0 +1,63 @@
+// `skiff apiserver`: flags to options, storage backend, TLS and tokens, then serve.
+import { readFileSync } from 'node:fs';
+import { createLogger } from '../src/log.js';
+import { ApiServer } from './server.js';
+import { TokenAuthenticator } from './auth.js';
+import type { Storage } from './storage/interface.js';
+
+export interface ApiServerFlags {
+  etcdServers: string;
+  storageBackend: 'etcd3' | 'memory';
+  bindAddress: string;
+  securePort: number;
+  tokenAuthFile?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  logLevel: string;
+  watchCacheCapacity: number;
+  etcdCompactionInterval: number;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  minRequestTimeout: number;
+}
+
+export async function runApiServer(flags: ApiServerFlags): Promise<void> {
+  const log = createLogger('apiserver', flags.logLevel);
+  if (Boolean(flags.tlsCertFile) !== Boolean(flags.tlsPrivateKeyFile)) {
+    throw new Error('--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  let storage: Storage;
+  if (flags.storageBackend === 'memory') {
+    const { MemoryStorage } = await import('./storage/memory.js');
+    storage = new MemoryStorage();
+    log.warn('storage backend is memory: nothing survives a restart');
+  } else {
+    const { EtcdStorage } = await import('./storage/etcd.js');
+    storage = new EtcdStorage({ endpoints: flags.etcdServers.split(',').map((s) => s.trim()).filter(Boolean) });
+  }
+  const authenticator = flags.tokenAuthFile ? TokenAuthenticator.fromFile(flags.tokenAuthFile) : undefined;
+  if (!authenticator) log.warn('no --token-auth-file: every request is served as system:anonymous');
+  const server = new ApiServer({
+    storage,
+    logger: log,
+    authenticator,
+    tls: flags.tlsCertFile
+      ? { cert: readFileSync(flags.tlsCertFile), key: readFileSync(flags.tlsPrivateKeyFile!) }
+      : undefined,
+    watchCacheCapacity: flags.watchCacheCapacity,
+    compactionIntervalMs: flags.etcdCompactionInterval * 1000,
+    maxRequestsInflight: flags.maxRequestsInflight,
+    maxMutatingRequestsInflight: flags.maxMutatingRequestsInflight,
+    minRequestTimeoutSeconds: flags.minRequestTimeout,
+  });
+  const address = await server.start({ host: flags.bindAddress, port: flags.securePort });
+  log.info({ address, tls: Boolean(flags.tlsCertFile), etcd: flags.etcdServers }, 'apiserver serving');
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await server.stop();
+    await storage.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,139 @@
+// Per-resource behaviour plugged into the one generic store (store.ts), as
+// Kubernetes' registry strategies are: what a create or update may change,
+// whether generation is tracked, how a delete proceeds. Adding a resource is
+// adding a strategy here when its behaviour differs from the default.
+import type { KubeObject } from '../../src/api/meta.js';
+import type { ResourceInfo } from '../../src/api/resource.js';
+
+export interface DeleteDecision {
+  /** true: write deletionTimestamp/deletionGracePeriodSeconds and keep the object */
+  graceful: boolean;
+  gracePeriodSeconds: number;
+}
+
+export interface Strategy {
+  /** bump metadata.generation when anything outside metadata and status changes */
+  trackGeneration: boolean;
+  /** called before defaulting on create: reset server-owned fields */
+  prepareForCreate(obj: KubeObject): void;
+  /** main-resource update: carry over what the main resource may not change */
+  prepareForUpdate(next: KubeObject, old: KubeObject): void;
+  /** status-subresource update: carry over everything but status */
+  prepareForStatusUpdate(next: KubeObject, old: KubeObject): void;
+  /** how a delete with the given grace period proceeds for this object */
+  checkGracefulDelete(obj: KubeObject, requestedGrace: number | undefined): DeleteDecision;
+  /**
+   * a delete that finds nothing to wait for may still need to keep the
+   * object (namespaces wait for their contents): return the updated object to
+   * store instead of deleting, or undefined to delete.
+   */
+  beforeDelete?(obj: KubeObject, now: string): KubeObject | undefined;
+  /** when an object may leave storage: no finalizers left and, for namespaces, no spec.finalizers */
+  canFinalize(obj: KubeObject): boolean;
+}
+
+type Rec = Record<string, unknown>;
+
+const asRec = (v: unknown): Rec | undefined => (typeof v === 'object' && v !== null ? (v as Rec) : undefined);
+
+function keepStatus(next: KubeObject, old: KubeObject): void {
+  if (old.status === undefined) delete next.status;
+  else next.status = old.status;
+}
+
+function keepAllButStatus(next: KubeObject, old: KubeObject): void {
+  for (const k of Object.keys(next)) {
+    if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];
+  }
+  for (const [k, v] of Object.entries(old)) {
+    if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') next[k] = v;
+  }
+}
+
+const noGrace: DeleteDecision = { graceful: false, gracePeriodSeconds: 0 };
+
+function baseStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): Strategy {
+  const hasStatus = info.subresources.status;
+  return {
+    trackGeneration: false,
+    prepareForCreate(obj) {
+      // Kubernetes clears client-supplied status on create for resources with a status subresource.
+      if (hasStatus) delete obj.status;
+    },
+    prepareForUpdate(next, old) {
+      if (hasStatus) keepStatus(next, old);
+    },
+    prepareForStatusUpdate(next, old) {
+      keepAllButStatus(next, old);
+    },
+    checkGracefulDelete: () => noGrace,
+    canFinalize: (obj) => (obj.metadata.finalizers ?? []).length === 0,
+    ...overrides,
+  };
+}
+
+const podStrategy = (info: ResourceInfo): Strategy =>
+  baseStrategy(info, {
+    prepareForCreate(obj) {
+      obj.status = { phase: 'Pending' };
+    },
+    checkGracefulDelete(obj, requested) {
+      const spec = asRec(obj.spec) ?? {};
+      const status = asRec(obj.status) ?? {};
+      let grace = requested ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+      // As Kubernetes: a pod never scheduled, or already finished, has nothing to stop.
+      const phase = status.phase;
+      if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
+      if (grace < 0) grace = 0;
+      // A pod already terminating can only have its grace period shortened.
+      const current = obj.metadata.deletionGracePeriodSeconds;
+      if (obj.metadata.deletionTimestamp && current !== undefined && grace >= current) {
+        return { graceful: true, gracePeriodSeconds: current };
+      }
+      return { graceful: grace > 0, gracePeriodSeconds: grace };
+    },
+    prepareForStatusUpdate(next, old) {
+      keepAllButStatus(next, old);
+    },
+  });
+
+const namespaceStrategy = (info: ResourceInfo): Strategy =>
+  baseStrategy(info, {
+    prepareForCreate(obj) {
+      obj.status = { phase: 'Active' };
+    },
+    prepareForUpdate(next, old) {
+      keepStatus(next, old);
+      // spec.finalizers change only through the finalize subresource.
+      next.spec = old.spec;
+    },
+    beforeDelete(obj, now) {
+      const specFinalizers = (asRec(obj.spec)?.finalizers as string[] | undefined) ?? [];
+      if (specFinalizers.length === 0) return undefined;
+      const copy = structuredClone(obj);
+      copy.metadata.deletionTimestamp ??= now;
+      copy.metadata.deletionGracePeriodSeconds ??= 0;
+      copy.status = { ...(asRec(copy.status) ?? {}), phase: 'Terminating' };
+      return copy;
+    },
+    canFinalize(obj) {
+      const specFinalizers = (asRec(obj.spec)?.finalizers as string[] | undefined) ?? [];
+      return specFinalizers.length === 0 && (obj.metadata.finalizers ?? []).length === 0;
+    },
+  });
+
+const GENERATION_TRACKED = new Set([
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/daemonsets',
+  'apps/statefulsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'autoscaling/horizontalpodautoscalers',
+]);
+
+export function strategyFor(info: ResourceInfo): Strategy {
+  if (info.group === '' && info.plural === 'pods') return podStrategy(info);
+  if (info.group === '' && info.plural === 'namespaces') return namespaceStrategy(info);
+  return baseStrategy(info, { trackGeneration: GENERATION_TRACKED.has(`${info.group}/${info.plural}`) });
+}

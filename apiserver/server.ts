@@ -1,0 +1,267 @@
+// The apiserver: fastify serving Kubernetes' REST API over the generic
+// store, one watch cache per resource, bearer-token authentication, request
+// limits, discovery, health and metrics.
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { allResources, findResource } from '../src/api/resources.js';
+import type { ResourceInfo } from '../src/api/resource.js';
+import { errors, StatusError } from '../src/api/status.js';
+import type { Storage } from './storage/interface.js';
+import { Cacher } from './storage/cacher.js';
+import { ResourceStore, type NamespaceState } from './registry/store.js';
+import { strategyFor } from './registry/strategy.js';
+import { ResourceHandlers } from './http/handlers.js';
+import { parseRequestPath } from './http/request-info.js';
+import { Discovery, SERVER_VERSION } from './discovery.js';
+import { ApiMetrics, instrumentStorage } from './metrics.js';
+import type { TokenAuthenticator, UserInfo } from './auth.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  storage: Storage;
+  logger: Logger;
+  /** without one, every request is served as an anonymous user (say so loudly) */
+  authenticator?: TokenAuthenticator;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** concurrency limits; beyond them requests get 429 */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
+  bookmarkIntervalMs?: number;
+  minRequestTimeoutSeconds?: number;
+  /** compact etcd history older than this interval, as kube-apiserver does every 5 minutes; 0 disables */
+  compactionIntervalMs?: number;
+  watchCacheCapacity?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: UserInfo;
+  }
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class ApiServer {
+  readonly app: FastifyInstance;
+  readonly metrics = new ApiMetrics();
+  readonly stores = new Map<ResourceInfo, ResourceStore>();
+  private readonly storage: Storage;
+  private readonly discovery = new Discovery(allResources);
+  private readonly handlers: ResourceHandlers;
+  private inflight = 0;
+  private inflightMutating = 0;
+  private compactionTimer?: NodeJS.Timeout;
+  private ready = false;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.storage = instrumentStorage(opts.storage, this.metrics);
+    const namespaces = findResource('', 'v1', 'namespaces')!;
+    for (const info of allResources) {
+      const cacher = new Cacher(this.storage, `/registry/${info.plural}/`, { capacity: opts.watchCacheCapacity });
+      this.stores.set(
+        info,
+        new ResourceStore(info, {
+          storage: this.storage,
+          cacher,
+          strategy: strategyFor(info),
+          namespaceState: (ns) => this.namespaceState(ns),
+        }),
+      );
+    }
+    this.namespacesStore = this.stores.get(namespaces)!;
+    this.handlers = new ResourceHandlers(this.stores, {
+      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+      minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds ?? 1800,
+      metrics: this.metrics,
+    });
+    this.app = Fastify({
+      loggerInstance: opts.logger,
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: MAX_BODY_BYTES,
+      https: opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : null,
+      // open watches would otherwise hold a shutdown forever
+      forceCloseConnections: true,
+    }) as unknown as FastifyInstance;
+    this.routes();
+  }
+
+  private readonly namespacesStore: ResourceStore;
+
+  private async namespaceState(ns: string): Promise<NamespaceState> {
+    const key = this.namespacesStore.key(undefined, ns);
+    const cached = this.namespacesStore.cacher.get(key);
+    const obj = cached?.value ?? (await this.storage.get(key))?.value;
+    if (!obj) return 'Missing';
+    const meta = (obj as { metadata?: { deletionTimestamp?: string } }).metadata;
+    const phase = (obj as { status?: { phase?: string } }).status?.phase;
+    return meta?.deletionTimestamp || phase === 'Terminating' ? 'Terminating' : 'Active';
+  }
+
+  private routes(): void {
+    const app = this.app;
+    // Bodies are read as text and decoded by the handlers, which know the
+    // media type's meaning (object, patch, YAML) and answer with a Status.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+    app.addHook('onRequest', async (req, reply) => {
+      (req as FastifyRequest & { startedAt: bigint }).startedAt = process.hrtime.bigint();
+      const path = req.url.split('?')[0]!;
+      if (PUBLIC_PATHS.has(path)) return;
+      const auth = this.opts.authenticator;
+      if (auth) {
+        const user = auth.authenticate(req.headers.authorization);
+        if (!user) {
+          reply.header('WWW-Authenticate', 'Bearer realm="skiff"');
+          throw errors.unauthorized();
+        }
+        req.user = user;
+      } else {
+        req.user = { name: 'system:anonymous', uid: '', groups: ['system:unauthenticated'] };
+      }
+    });
+
+    app.setErrorHandler((err: unknown, req, reply) => {
+      const status = this.toStatusError(err, req);
+      if (status.code >= 500) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+      if (status.code === 429) reply.header('Retry-After', String(status.details?.retryAfterSeconds ?? 1));
+      return reply.code(status.code).type('application/json').send(JSON.stringify(status.toStatus()));
+    });
+    app.setNotFoundHandler((_req, reply) => {
+      const s = errors.pathNotFound();
+      return reply.code(404).type('application/json').send(JSON.stringify(s.toStatus()));
+    });
+
+    app.addHook('onResponse', async (req, reply) => {
+      const info = (req as FastifyRequest & { routeInfo?: { verb: string; group: string; resource: string; subresource: string } }).routeInfo;
+      if (!info || info.verb === 'WATCH') return;
+      const started = (req as FastifyRequest & { startedAt?: bigint }).startedAt;
+      this.metrics.requests.inc({ ...info, code: String(reply.statusCode) });
+      if (started) this.metrics.latency.observe(info, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+
+    const health = async (_req: FastifyRequest, reply: FastifyReply) => {
+      if (!this.ready) return reply.code(503).type('text/plain').send('[-]informer-sync failed: not ready yet\nhealthz check failed');
+      try {
+        await this.storage.currentRevision();
+      } catch {
+        return reply.code(503).type('text/plain').send('[-]etcd failed: reason withheld\nhealthz check failed');
+      }
+      return reply.type('text/plain').send('ok');
+    };
+    app.get('/healthz', health);
+    app.get('/readyz', health);
+    app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
+    app.get('/version', async () => SERVER_VERSION);
+    app.get('/metrics', async (_req, reply) => {
+      reply.type(this.metrics.registry.contentType);
+      return this.metrics.registry.metrics();
+    });
+
+    const serverAddress = () => {
+      const addr = this.app.server.address();
+      return typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : '';
+    };
+    const api = async (req: FastifyRequest, reply: FastifyReply) => this.serveApi(req, reply, serverAddress);
+    app.all('/api', api);
+    app.all('/api/*', api);
+    app.all('/apis', api);
+    app.all('/apis/*', api);
+  }
+
+  private toStatusError(err: unknown, req: FastifyRequest): StatusError {
+    if (err instanceof StatusError) return err;
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return errors.tooLarge();
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return errors.unsupportedMediaType(req.headers['content-type'] ?? '');
+    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return errors.badRequest('the body of the request was empty');
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return errors.badRequest(e.message ?? 'bad request');
+    return errors.internal(e.message ?? String(err));
+  }
+
+  private async serveApi(req: FastifyRequest, reply: FastifyReply, serverAddress: () => string) {
+    const path = req.url.split('?')[0]!;
+    const target = parseRequestPath(path, findResource);
+    if (target.type !== 'resource') {
+      if (req.method !== 'GET') throw errors.methodNotAllowed(req.method);
+      let doc: unknown;
+      if (target.type === 'legacyVersions') doc = this.discovery.legacyVersions(serverAddress());
+      else if (target.type === 'groupList') doc = this.discovery.groupList();
+      else if (target.type === 'group') doc = this.discovery.group(target.group);
+      else doc = this.discovery.resourceList(target.group, target.version);
+      if (!doc) throw errors.pathNotFound();
+      return reply.type('application/json').send(JSON.stringify(doc));
+    }
+    const { info, namespace, name, subresource } = target;
+    const watching = req.method === 'GET' && ['true', '1'].includes(String((req.query as Record<string, unknown>).watch));
+    const verb = watching ? 'WATCH' : name ? req.method : req.method === 'GET' ? 'LIST' : req.method;
+    (req as FastifyRequest & { routeInfo?: unknown }).routeInfo = {
+      verb,
+      group: info.group,
+      resource: info.plural,
+      subresource: subresource ?? '',
+    };
+    if (watching && !name) return this.handlers.collection(req, reply, info, namespace);
+    const mutating = req.method !== 'GET';
+    const limit = mutating ? (this.opts.maxMutatingRequestsInflight ?? 200) : (this.opts.maxRequestsInflight ?? 400);
+    const current = mutating ? this.inflightMutating : this.inflight;
+    if (limit > 0 && current >= limit) throw errors.tooManyRequests('Too many requests, please try again later.');
+    if (mutating) this.inflightMutating++;
+    else this.inflight++;
+    this.metrics.inflight.set({ request_kind: mutating ? 'mutating' : 'readOnly' }, mutating ? this.inflightMutating : this.inflight);
+    try {
+      if (!name) return await this.handlers.collection(req, reply, info, namespace);
+      if (!subresource) return await this.handlers.item(req, reply, info, namespace, name);
+      return await this.handlers.subresource(req, reply, info, namespace, name, subresource);
+    } finally {
+      if (mutating) this.inflightMutating--;
+      else this.inflight--;
+    }
+  }
+
+  /** start the watch caches, create the built-in namespaces, start compaction; then serve */
+  async start(listen: { host: string; port: number }): Promise<string> {
+    await Promise.all([...this.stores.values()].map((s) => s.cacher.start()));
+    await this.bootstrap();
+    this.ready = true;
+    const interval = this.opts.compactionIntervalMs ?? 5 * 60_000;
+    if (interval > 0) this.scheduleCompaction(interval);
+    return this.app.listen(listen);
+  }
+
+  private async bootstrap(): Promise<void> {
+    const store = this.namespacesStore;
+    for (const name of BOOTSTRAP_NAMESPACES) {
+      try {
+        await store.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 409)) throw err;
+      }
+    }
+  }
+
+  /** like kube-apiserver: every interval, compact history up to the revision seen one interval ago */
+  private scheduleCompaction(interval: number): void {
+    let previous = 0;
+    const tick = async () => {
+      try {
+        const rev = await this.storage.currentRevision();
+        if (previous > 0) await this.storage.compact(previous);
+        previous = rev;
+      } catch (err) {
+        this.opts.logger.warn({ err }, 'etcd compaction failed');
+      }
+    };
+    this.compactionTimer = setInterval(() => void tick(), interval);
+    this.compactionTimer.unref();
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.compactionTimer) clearInterval(this.compactionTimer);
+    await Promise.all([...this.stores.values()].map((s) => s.cacher.stop()));
+    await this.app.close();
+  }
+}

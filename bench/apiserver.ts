@@ -1,0 +1,227 @@
+// Apiserver benchmark: prints a table, never fails a build.
+//
+// Everything is measured side by side in one run against one local etcd:
+// - create throughput through the apiserver at 32 concurrent clients vs raw
+//   etcd puts of the same objects with the same etcd3 client and concurrency;
+// - create latency p50/p99;
+// - LIST of 10,000 pods served from the watch cache;
+// - watch fan-out: 500 watchers on pods, time until all have seen one update;
+// - the apiserver's RSS holding 10,000 pods.
+// The apiserver runs as its own process (the real `skiff apiserver` with TLS
+// and a token), so the load generator does not share its event loop.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { Agent, Pool, request } from 'undici';
+import { freePorts, startEtcd, terminate } from '../src/cluster/etcd.js';
+import { ensureServingCert } from '../src/cluster/pki.js';
+
+const CONCURRENCY = 32;
+const CREATES = Number(process.env.BENCH_CREATES ?? 5000);
+const LIST_SIZE = 10_000;
+const WATCHERS = 500;
+
+function pod(name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'bench', tier: 'web' } },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'skiff/echo:1.0',
+          ports: [{ containerPort: 8080, name: 'http' }],
+          env: [{ name: 'MODE', value: 'bench' }],
+          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function runConcurrent(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+  let next = 0;
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies: latencies.sort((a, b) => a - b) };
+}
+
+function rssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
+  const etcd = await startEtcd();
+  const token = randomBytes(16).toString('hex');
+  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
+  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
+  const [port] = await freePorts(1);
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const server = spawn(
+    process.execPath,
+    [cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const url = `https://127.0.0.1:${port}`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const pool = new Pool(url, { connections: CONCURRENCY, connect: { ca } });
+  const etcdClient = new Etcd3({ hosts: etcd.endpoint });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        const r = await pool.request({ path: '/readyz', method: 'GET' });
+        await r.body.text();
+        if (r.statusCode === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 300) throw new Error('apiserver did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // Warm up both paths so neither pays for connection set-up or JIT in the measurement.
+    await runConcurrent(200, CONCURRENCY, async (i) => {
+      const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`warm-${i}`)) });
+      await r.body.text();
+    });
+    await runConcurrent(200, CONCURRENCY, async (i) => {
+      await etcdClient.put(`/bench-raw/warm-${i}`).value(JSON.stringify(pod(`warm-${i}`)));
+    });
+
+    const api = await runConcurrent(CREATES, CONCURRENCY, async (i) => {
+      const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`p-${i}`)) });
+      await r.body.text();
+      if (r.statusCode !== 201) throw new Error(`create answered ${r.statusCode}`);
+    });
+    // What the apiserver stores is the defaulted object: put objects of that size.
+    const storedRes = await pool.request({ path: '/api/v1/namespaces/default/pods/p-0', method: 'GET', headers });
+    const stored = JSON.parse(await storedRes.body.text()) as { metadata: Record<string, unknown> };
+    delete stored.metadata.resourceVersion;
+    const raw = await runConcurrent(CREATES, CONCURRENCY, async (i) => {
+      stored.metadata.name = `p-${i}`;
+      await etcdClient.put(`/bench-raw/pods/default/p-${i}`).value(JSON.stringify(stored));
+    });
+    const apiRate = CREATES / api.seconds;
+    const rawRate = CREATES / raw.seconds;
+
+    // Fill up to 10,000 pods for the LIST and RSS figures.
+    const have = CREATES + 200;
+    await runConcurrent(Math.max(0, LIST_SIZE - have), CONCURRENCY, async (i) => {
+      const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`fill-${i}`)) });
+      await r.body.text();
+    });
+    const listTimes: number[] = [];
+    let listed = 0;
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      const r = await pool.request({ path: '/api/v1/pods?resourceVersion=0', method: 'GET', headers });
+      const body = await r.body.text();
+      listTimes.push(performance.now() - t);
+      listed = (JSON.parse(body) as { items: unknown[] }).items.length;
+    }
+    listTimes.sort((a, b) => a - b);
+    const listMs = listTimes[Math.floor(listTimes.length / 2)]!;
+    const etcdListT = performance.now();
+    const rawList = await etcdClient.getAll().prefix('/registry/pods/').strings();
+    const etcdListMs = performance.now() - etcdListT;
+
+    // Watch fan-out.
+    const watchAgent = new Agent({ connections: WATCHERS + 10, connect: { ca }, pipelining: 0 });
+    const target = 'p-0';
+    const current = await pool.request({ path: `/api/v1/namespaces/default/pods/${target}`, method: 'GET', headers });
+    const currentPod = JSON.parse(await current.body.text()) as { metadata: { resourceVersion: string } };
+    const rv = currentPod.metadata.resourceVersion;
+    let seen = 0;
+    let allSeen: () => void = () => {};
+    const done = new Promise<void>((r) => (allSeen = r));
+    const opened: Promise<void>[] = [];
+    const aborts: AbortController[] = [];
+    for (let i = 0; i < WATCHERS; i++) {
+      const ac = new AbortController();
+      aborts.push(ac);
+      opened.push(
+        (async () => {
+          const r = await request(`${url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3D${target}`, {
+            dispatcher: watchAgent,
+            headers,
+            signal: ac.signal,
+          });
+          let buf = '';
+          r.body.on('data', (chunk: Buffer) => {
+            buf += chunk.toString();
+            if (buf.includes('"MODIFIED"')) {
+              buf = '';
+              if (++seen === WATCHERS) allSeen();
+            }
+          });
+          r.body.on('error', () => undefined);
+        })(),
+      );
+    }
+    await Promise.all(opened);
+    await new Promise((r) => setTimeout(r, 500));
+    const fanT = performance.now();
+    const patch = await pool.request({
+      path: `/api/v1/namespaces/default/pods/${target}`,
+      method: 'PATCH',
+      headers: { ...headers, 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { touched: 'yes' } } }),
+    });
+    await patch.body.text();
+    await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+    const fanMs = performance.now() - fanT;
+    const fanSeen = seen;
+    for (const ac of aborts) ac.abort();
+    await watchAgent.destroy();
+
+    const rss = rssMB(server.pid!);
+
+    const rows: [string, string, string, string][] = [
+      ['create throughput (32 clients)', `${apiRate.toFixed(0)} pods/s`, `raw etcd put ${rawRate.toFixed(0)}/s, ratio ${(apiRate / rawRate).toFixed(2)}`, 'ratio >= 0.4'],
+      ['create latency p50', `${percentile(api.latencies, 50).toFixed(1)} ms`, `raw etcd p50 ${percentile(raw.latencies, 50).toFixed(1)} ms`, ''],
+      ['create latency p99', `${percentile(api.latencies, 99).toFixed(1)} ms`, `raw etcd p99 ${percentile(raw.latencies, 99).toFixed(1)} ms`, '<= 50 ms'],
+      [`LIST ${listed} pods from watch cache`, `${listMs.toFixed(0)} ms`, `raw etcd range of ${rawList ? Object.keys(rawList).length : 0} keys ${etcdListMs.toFixed(0)} ms`, '<= 150 ms'],
+      [`watch fan-out (${WATCHERS} watchers)`, `${fanMs.toFixed(0)} ms`, `${fanSeen}/${WATCHERS} saw the update`, '<= 100 ms'],
+      [`apiserver RSS holding ${listed} pods`, `${rss.toFixed(0)} MB`, '', '<= 250 MB'],
+    ];
+    const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length), ['measure', 'skiff', 'baseline', 'target'][c]!.length));
+    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
+    process.stdout.write(`\nSkiff apiserver benchmark (${CREATES} creates, etcd ${etcd.endpoint})\n\n`);
+    process.stdout.write(line(['measure', 'skiff', 'baseline', 'target']) + '\n');
+    process.stdout.write(w.map((n) => '-'.repeat(n)).join('  ') + '\n');
+    for (const r of rows) process.stdout.write(line(r) + '\n');
+  } finally {
+    await pool.close().catch(() => undefined);
+    etcdClient.close();
+    await terminate(server);
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

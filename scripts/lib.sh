@@ -1,0 +1,55 @@
+# Shared steps of the set-up scripts: install what is missing, build.
+# Sourced by scripts/start.sh and scripts/test.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+APT_UPDATED=0
+apt_install() {
+  # On Debian as root, install the named packages; elsewhere, say what is needed.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$APT_UPDATED" = 0 ]; then
+      say "apt-get update"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+      APT_UPDATED=1
+    fi
+    say "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    die "missing $*: install it (Debian/Ubuntu: sudo apt-get install $*) and run this again"
+  fi
+}
+
+ensure_node() {
+  command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is required (https://nodejs.org)"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 20 ] || die "Node.js 20 or newer is required (found $(node --version))"
+}
+
+ensure_npm_deps() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_etcd() {
+  if ! command -v etcd >/dev/null 2>&1; then
+    apt_install etcd-server
+  fi
+  command -v etcd >/dev/null 2>&1 || die "etcd is not on PATH after installing etcd-server"
+}
+
+ensure_openssl() {
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+}
+
+build() {
+  say "npm run build"
+  npm run --silent build
+}

@@ -1,0 +1,87 @@
+// The `skiff` command tree: one binary, every role a subcommand. Each subcommand loads its
+// component lazily so that light commands (version, help) start fast.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const SKIFF_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+export function fail(err: unknown): never {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(1);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('skiff')
+    .description('Skiff: a Kubernetes-style container orchestrator. Every component and the kubectl-like verbs are subcommands.')
+    .version(SKIFF_VERSION, '--skiff-version', 'print the version number and exit')
+    .showHelpAfterError();
+
+  program
+    .command('version')
+    .description('Print the client version (and the server version when a cluster is reachable with --server-check)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
+    .action(async (opts: { output?: 'json' | 'yaml' }) => {
+      const info = {
+        clientVersion: { gitVersion: `v${SKIFF_VERSION}`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version },
+      };
+      if (opts.output === 'json') process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+      else if (opts.output === 'yaml') {
+        const { stringify } = await import('yaml');
+        process.stdout.write(stringify(info));
+      } else process.stdout.write(`Client Version: v${SKIFF_VERSION}\n`);
+    });
+
+  program
+    .command('apiserver')
+    .description('Run the API server: Kubernetes REST API over etcd')
+    .option('--etcd-servers <urls>', 'comma-separated etcd client URLs', 'http://127.0.0.1:2379')
+    .addOption(new Option('--storage-backend <backend>', 'storage backend (memory keeps nothing across restarts)').choices(['etcd3', 'memory']).default('etcd3'))
+    .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
+    .option('--secure-port <port>', 'port to listen on (HTTPS when TLS files are given)', int('--secure-port'), 6443)
+    .option('--token-auth-file <file>', 'static bearer tokens, CSV: token,user,uid,"group1,group2"')
+    .option('--tls-cert-file <file>', 'serving certificate (PEM)')
+    .option('--tls-private-key-file <file>', 'serving private key (PEM)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option('--watch-cache-capacity <n>', 'events kept per resource for resuming watches', int('--watch-cache-capacity'), 10000)
+    .option('--etcd-compaction-interval <seconds>', 'compact etcd history older than this (0 disables)', int('--etcd-compaction-interval'), 300)
+    .option('--max-requests-inflight <n>', 'concurrent read requests before 429 (0 = unlimited)', int('--max-requests-inflight'), 400)
+    .option('--max-mutating-requests-inflight <n>', 'concurrent write requests before 429 (0 = unlimited)', int('--max-mutating-requests-inflight'), 200)
+    .option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after between this and twice this', int('--min-request-timeout'), 1800)
+    .action(async (flags) => {
+      const { runApiServer } = await import('../../apiserver/main.js');
+      await runApiServer(flags).catch(fail);
+    });
+
+  program
+    .command('up')
+    .description('Start a local control plane (etcd and the apiserver with TLS and a token) in the foreground and write an admin kubeconfig')
+    .option('--home <dir>', 'where the cluster keeps its data, certificates, tokens and logs', join(homedir(), '.skiff'))
+    .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default: <home>/kubeconfig)')
+    .option('--apiserver-port <port>', 'apiserver HTTPS port', int('--apiserver-port'), 6443)
+    .option('--etcd-port <port>', 'etcd client port', int('--etcd-port'), 2379)
+    .option('--etcd-peer-port <port>', 'etcd peer port', int('--etcd-peer-port'), 2380)
+    .option('--log-level <level>', 'component log level', 'info')
+    .action(async (flags: { home: string; kubeconfig?: string; apiserverPort: number; etcdPort: number; etcdPeerPort: number; logLevel: string }) => {
+      const { up } = await import('../cluster/up.js');
+      await up({ ...flags, kubeconfig: flags.kubeconfig ?? join(flags.home, 'kubeconfig') }).catch(fail);
+    });
+
+  return program;
+}
+
