@@ -4,6 +4,10 @@
 // adding a strategy here when its behaviour differs from the default.
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ResourceInfo } from '../../src/api/resource.js';
+import { preparePodForCreate, prepareNamespaceForCreate, prepareServiceForUpdate } from '../../src/api/core/prepare.js';
+import { generateJobSelector } from '../../src/api/batch/defaults.js';
+import type { Pod, Namespace, Service } from '../../src/api/core/v1.js';
+import type { Job } from '../../src/api/batch/v1.js';
 
 export interface DeleteDecision {
   /** true: write deletionTimestamp/deletionGracePeriodSeconds and keep the object */
@@ -75,7 +79,7 @@ function baseStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): St
 const podStrategy = (info: ResourceInfo): Strategy =>
   baseStrategy(info, {
     prepareForCreate(obj) {
-      obj.status = { phase: 'Pending' };
+      preparePodForCreate(obj as unknown as Pod);
     },
     checkGracefulDelete(obj, requested) {
       const spec = asRec(obj.spec) ?? {};
@@ -100,7 +104,7 @@ const podStrategy = (info: ResourceInfo): Strategy =>
 const namespaceStrategy = (info: ResourceInfo): Strategy =>
   baseStrategy(info, {
     prepareForCreate(obj) {
-      obj.status = { phase: 'Active' };
+      prepareNamespaceForCreate(obj as unknown as Namespace);
     },
     prepareForUpdate(next, old) {
       keepStatus(next, old);
@@ -132,8 +136,29 @@ const GENERATION_TRACKED = new Set([
   'autoscaling/horizontalpodautoscalers',
 ]);
 
+const serviceStrategy = (info: ResourceInfo): Strategy =>
+  baseStrategy(info, {
+    prepareForUpdate(next, old) {
+      keepStatus(next, old);
+      // Allocated cluster IPs and node ports survive an update that leaves them out.
+      prepareServiceForUpdate(next as unknown as Service, old as unknown as Service);
+    },
+  });
+
+const jobStrategy = (info: ResourceInfo): Strategy =>
+  baseStrategy(info, {
+    trackGeneration: true,
+    prepareForCreate(obj) {
+      delete obj.status;
+      // The generated selector needs the uid, which exists only from create on.
+      generateJobSelector(obj as unknown as Job);
+    },
+  });
+
 export function strategyFor(info: ResourceInfo): Strategy {
   if (info.group === '' && info.plural === 'pods') return podStrategy(info);
   if (info.group === '' && info.plural === 'namespaces') return namespaceStrategy(info);
+  if (info.group === '' && info.plural === 'services') return serviceStrategy(info);
+  if (info.group === 'batch' && info.plural === 'jobs') return jobStrategy(info);
   return baseStrategy(info, { trackGeneration: GENERATION_TRACKED.has(`${info.group}/${info.plural}`) });
 }
