@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { allResources, findResource } from '../src/api/resources.js';
 import type { ResourceInfo } from '../src/api/resource.js';
 import { errors, StatusError } from '../src/api/status.js';
-import type { Storage } from './storage/interface.js';
+import { StorageError, type Storage } from './storage/interface.js';
 import { Cacher } from './storage/cacher.js';
 import { ResourceStore, type NamespaceState } from './registry/store.js';
 import { strategyFor } from './registry/strategy.js';
@@ -14,6 +14,7 @@ import { ResourceHandlers } from './http/handlers.js';
 import { parseRequestPath } from './http/request-info.js';
 import { Discovery, SERVER_VERSION } from './discovery.js';
 import { ApiMetrics, instrumentStorage } from './metrics.js';
+import { openApiHandlers } from './openapi.js';
 import type { TokenAuthenticator, UserInfo } from './auth.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -155,6 +156,10 @@ export class ApiServer {
     app.get('/readyz', health);
     app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
     app.get('/version', async () => SERVER_VERSION);
+    const openapi = openApiHandlers(allResources);
+    app.get('/openapi/v2', openapi.v2);
+    app.get('/openapi/v3', openapi.v3Root);
+    app.get('/openapi/v3/*', openapi.v3GroupVersion);
     app.get('/metrics', async (_req, reply) => {
       reply.type(this.metrics.registry.contentType);
       return this.metrics.registry.metrics();
@@ -173,6 +178,11 @@ export class ApiServer {
 
   private toStatusError(err: unknown, req: FastifyRequest): StatusError {
     if (err instanceof StatusError) return err;
+    if (err instanceof StorageError) {
+      if (err.kind === 'Unavailable') return errors.unavailable(`storage is unavailable: ${err.message}`);
+      if (err.kind === 'Compacted') return errors.gone(err.message);
+      return errors.internal(err.message);
+    }
     const e = err as { code?: string; statusCode?: number; message?: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return errors.tooLarge();
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return errors.unsupportedMediaType(req.headers['content-type'] ?? '');

@@ -8,6 +8,9 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../src/api/resource.js';
 import { errors, StatusError, type Status } from '../../src/api/status.js';
 import { decodeObject } from '../../src/api/decode.js';
+import { validateNamespaceFinalizeUpdate } from '../../src/api/core/validation.js';
+import type { Namespace } from '../../src/api/core/v1.js';
+import { toStatusCauses } from '../../src/api/validation/field.js';
 import { applyMergePatch } from '../../src/machinery/patch/merge.js';
 import { applyJsonPatch } from '../../src/machinery/patch/json.js';
 import { applyStrategicMergePatch } from '../../src/machinery/patch/strategic.js';
@@ -262,6 +265,9 @@ export class ResourceHandlers {
         'Cache-Control': 'no-cache, private',
         'Transfer-Encoding': 'chunked',
       });
+      // Clients wait for the response headers before reading events: send
+      // them now, not with the first event, which may be minutes away.
+      res.flushHeaders();
     };
     const encode = (ev: OutgoingWatchEvent, json?: string): string => {
       if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return JSON.stringify(ev);
@@ -376,7 +382,9 @@ export class ResourceHandlers {
       case 'DELETE': {
         const opts = this.deleteOptions(req);
         const res = await store.delete(namespace, name, opts);
-        if (!res.deleted) return this.send(reply, req, info, 202, res.object);
+        // As Kubernetes: an object that stays (graceful or finalizers) is a
+        // 200, except when the client asked for orphanDependents=false.
+        if (!res.deleted) return this.send(reply, req, info, opts.orphanDependents === false ? 202 : 200, res.object);
         if (info.group === '' && info.plural === 'pods') return this.send(reply, req, info, 200, res.object);
         const status: Status = {
           kind: 'Status',
@@ -462,15 +470,16 @@ export class ResourceHandlers {
     return this.send(reply, req, info, 200, updated, warnings);
   }
 
-  private deleteOptions(req: FastifyRequest): DeleteOptions {
+  private deleteOptions(req: FastifyRequest): DeleteOptions & { orphanDependents?: boolean } {
     const q = req.query as Query;
-    const opts: DeleteOptions = { dryRun: dryRunParam(q) };
+    const opts: DeleteOptions & { orphanDependents?: boolean } = { dryRun: dryRunParam(q) };
     const raw = this.rawBody(req);
     if (raw.trim() !== '') {
       const body = decodeBody(raw, mediaType(req.headers['content-type']) || 'application/json');
       if (!isPlainObject(body)) throw errors.badRequest('DeleteOptions must be a JSON object');
       if (typeof body.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = body.gracePeriodSeconds;
       if (typeof body.propagationPolicy === 'string') opts.propagationPolicy = body.propagationPolicy as DeleteOptions['propagationPolicy'];
+      if (typeof body.orphanDependents === 'boolean') opts.orphanDependents = body.orphanDependents;
       if (body.orphanDependents === true && !opts.propagationPolicy) opts.propagationPolicy = 'Orphan';
       if (isPlainObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
       if (Array.isArray(body.dryRun) && body.dryRun.length > 0) opts.dryRun = true;
@@ -532,8 +541,11 @@ export class ResourceHandlers {
         namespace,
         name,
         (cur) => {
+          const old = structuredClone(cur);
           cur.spec = { ...(cur.spec as Record<string, unknown>), finalizers };
           if (finalizers.length === 0) delete (cur.spec as Record<string, unknown>).finalizers;
+          const errs = validateNamespaceFinalizeUpdate(cur as unknown as Namespace, old as unknown as Namespace);
+          if (errs.length > 0) throw errors.invalid(info.kind, info.group, name, toStatusCauses(errs));
           return cur;
         },
         { raw: true, pinnedRV: object.metadata.resourceVersion || undefined },

@@ -253,12 +253,25 @@ export class ResourceStore {
     return { label, field };
   }
 
+  /**
+   * Cached objects are immutable and shared by every watcher, so an object's
+   * selectable fields are computed once, however many watchers filter it.
+   */
+  private readonly fieldsOf = new WeakMap<object, Record<string, string>>();
+
   private matcher(sel: { label?: Selector; field?: FieldSelector }): (obj: KubeObject) => boolean {
     const { label, field } = sel;
     if (!label && !field) return () => true;
     return (obj) => {
       if (label && !label.matches(obj.metadata.labels ?? {})) return false;
-      if (field && !field.matches(objectFields(this.info.plural, obj))) return false;
+      if (field) {
+        let fields = this.fieldsOf.get(obj);
+        if (!fields) {
+          fields = objectFields(this.info.plural, obj);
+          this.fieldsOf.set(obj, fields);
+        }
+        if (!field.matches(fields)) return false;
+      }
       return true;
     };
   }
@@ -446,7 +459,10 @@ export class ResourceStore {
     } else {
       delete meta.generation;
     }
-    const errs = this.info.validate(next, old);
+    const errs =
+      subresource === 'status' && this.strategy.validateStatusUpdate
+        ? this.strategy.validateStatusUpdate(next, old)
+        : this.info.validate(next, old);
     if (errs.length > 0) throw this.invalid(next, errs);
     return next;
   }

@@ -4,6 +4,8 @@
 // adding a strategy here when its behaviour differs from the default.
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ResourceInfo } from '../../src/api/resource.js';
+import type { FieldErrors } from '../../src/api/validation/field.js';
+import { validateNamespaceStatusUpdate, validatePodStatusUpdate } from '../../src/api/core/validation.js';
 import { preparePodForCreate, prepareNamespaceForCreate, prepareServiceForUpdate } from '../../src/api/core/prepare.js';
 import { generateJobSelector } from '../../src/api/batch/defaults.js';
 import type { Pod, Namespace, Service } from '../../src/api/core/v1.js';
@@ -24,6 +26,8 @@ export interface Strategy {
   prepareForUpdate(next: KubeObject, old: KubeObject): void;
   /** status-subresource update: carry over everything but status */
   prepareForStatusUpdate(next: KubeObject, old: KubeObject): void;
+  /** validation of a status-subresource update, when it differs from the resource's update validation */
+  validateStatusUpdate?(next: KubeObject, old: KubeObject): FieldErrors;
   /** how a delete with the given grace period proceeds for this object */
   checkGracefulDelete(obj: KubeObject, requestedGrace: number | undefined): DeleteDecision;
   /**
@@ -99,6 +103,7 @@ const podStrategy = (info: ResourceInfo): Strategy =>
     prepareForStatusUpdate(next, old) {
       keepAllButStatus(next, old);
     },
+    validateStatusUpdate: (next, old) => validatePodStatusUpdate(next as unknown as Pod, old as unknown as Pod),
   });
 
 const namespaceStrategy = (info: ResourceInfo): Strategy =>
@@ -120,6 +125,8 @@ const namespaceStrategy = (info: ResourceInfo): Strategy =>
       copy.status = { ...(asRec(copy.status) ?? {}), phase: 'Terminating' };
       return copy;
     },
+    validateStatusUpdate: (next, old) =>
+      validateNamespaceStatusUpdate(next as unknown as Namespace, old as unknown as Namespace),
     canFinalize(obj) {
       const specFinalizers = (asRec(obj.spec)?.finalizers as string[] | undefined) ?? [];
       return specFinalizers.length === 0 && (obj.metadata.finalizers ?? []).length === 0;

@@ -20,6 +20,12 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
+const bool = (name: string) => (v: string): boolean => {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw new InvalidArgumentError(`${name} must be true or false`);
+};
+
 export function fail(err: unknown): never {
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`error: ${msg}\n`);
@@ -66,6 +72,24 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const { runApiServer } = await import('../../apiserver/main.js');
       await runApiServer(flags).catch(fail);
+    });
+
+  program
+    .command('controller-manager')
+    .description('Run the controller-manager: the control loops (namespace lifecycle, ...) that drive the cluster toward what its objects ask for')
+    .option('--kubeconfig <file>', 'kubeconfig to reach the apiserver with (default: $KUBECONFIG, then ~/.skiff/kubeconfig)')
+    .option('--port <port>', 'serve /healthz and /metrics over HTTP on 127.0.0.1 at this port (0 = off)', int('--port'), 10257)
+    .addOption(
+      new Option('--leader-elect [bool]', 'run the controllers only while holding the Lease kube-system/skiff-controller-manager')
+        .argParser(bool('--leader-elect'))
+        .default(true)
+        .preset('true'),
+    )
+    .option('--controllers <list>', 'controllers to run: "*" for every one on by default, "foo" to enable, "-foo" to disable', '*')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .action(async (flags: { kubeconfig?: string; port: number; leaderElect: boolean; controllers: string; logLevel: string }) => {
+      const { runControllerManager } = await import('../../controllers/main.js');
+      await runControllerManager(flags).catch(fail);
     });
 
   program

@@ -34,24 +34,43 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function ensureAdminToken(home: string): string {
+/** one bearer token per component, so that authorization can later tell them apart */
+const COMPONENT_USERS: Record<string, { user: string; groups: string }> = {
+  admin: { user: 'admin', groups: 'system:masters' },
+  'controller-manager': { user: 'system:kube-controller-manager', groups: '' },
+};
+
+function ensureTokens(home: string): Record<string, string> {
   const file = join(home, 'tokens.csv');
-  if (!existsSync(file)) {
-    const token = randomBytes(24).toString('hex');
-    writeFileSync(file, `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
+  const tokens: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [token, user] = line.split(',').map((f) => f.trim());
+      const component = Object.entries(COMPONENT_USERS).find(([, u]) => u.user === user)?.[0];
+      if (token && component) tokens[component] = token;
+    }
   }
-  const first = readFileSync(file, 'utf8').split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (!first) throw new Error(`${file} holds no token`);
-  return first.split(',')[0]!.trim();
+  let changed = false;
+  for (const component of Object.keys(COMPONENT_USERS)) {
+    if (!tokens[component]) {
+      tokens[component] = randomBytes(24).toString('hex');
+      changed = true;
+    }
+  }
+  if (changed) {
+    const lines = Object.entries(COMPONENT_USERS).map(([c, u]) => `${tokens[c]},${u.user},${u.user},"${u.groups}"`);
+    writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  }
+  return tokens;
 }
 
-async function waitReady(url: string, ca: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+async function waitReady(url: string, ca: string, component: Supervisor, timeoutMs = 30_000): Promise<void> {
   const agent = new Agent({ connect: { ca } });
   const deadline = Date.now() + timeoutMs;
   let last = '';
   try {
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`apiserver exited with code ${child.exitCode}`);
+      if (component.exitedEarly) throw new Error(`apiserver exited: see ${component.logFile}`);
       try {
         const res = await request(`${url}/readyz`, { dispatcher: agent, headersTimeout: 1000, bodyTimeout: 1000 });
         const body = await res.body.text();
@@ -66,6 +85,49 @@ async function waitReady(url: string, ca: string, child: ChildProcess, timeoutMs
     await agent.close();
   }
   throw new Error(`apiserver not ready after ${timeoutMs} ms: ${last}`);
+}
+
+/**
+ * One component process of the cluster, restarted with growing delays when
+ * it dies (and the terminal says so), stopped by its pid.
+ */
+class Supervisor {
+  private child?: ChildProcess;
+  private stopping = false;
+  private backoffMs = 1000;
+  exitedEarly = false;
+
+  constructor(
+    readonly name: string,
+    readonly logFile: string,
+    private readonly args: string[],
+  ) {}
+
+  start(): void {
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [cli, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const started = Date.now();
+    child.once('exit', (code, signal) => {
+      log.end();
+      if (this.stopping) return;
+      this.exitedEarly = true;
+      if (Date.now() - started > 60_000) this.backoffMs = 1000;
+      say(`${this.name} exited (code ${code}, signal ${signal}); restarting in ${this.backoffMs / 1000}s (log: ${this.logFile})`);
+      setTimeout(() => {
+        if (!this.stopping) this.start();
+      }, this.backoffMs);
+      this.backoffMs = Math.min(this.backoffMs * 2, 60_000);
+    });
+    this.child = child;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.child) await terminate(this.child);
+  }
 }
 
 export async function up(opts: UpOptions): Promise<void> {
@@ -86,15 +148,13 @@ export async function up(opts: UpOptions): Promise<void> {
   const pki = join(home, 'pki');
   const cert = ensureServingCert(pki, 'apiserver', { dns: ['localhost', hostname()], ips: ['127.0.0.1'] });
   const ca = readFileSync(join(pki, 'ca.crt'), 'utf8');
-  const token = ensureAdminToken(home);
+  const tokens = ensureTokens(home);
 
   say(`==> etcd (data in ${join(home, 'etcd')})`);
   let etcd: EtcdProcess | undefined;
-  let apiserver: ChildProcess | undefined;
-  let stopping = false;
+  const supervisors: Supervisor[] = [];
   const stopAll = async () => {
-    stopping = true;
-    if (apiserver) await terminate(apiserver);
+    for (const s of supervisors.reverse()) await s.stop();
     if (etcd) await etcd.stop();
     rmSync(pidFile, { force: true });
   };
@@ -107,9 +167,7 @@ export async function up(opts: UpOptions): Promise<void> {
     });
 
     say('==> apiserver');
-    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-    const args = [
-      cli,
+    const apiserver = new Supervisor('apiserver', join(logs, 'apiserver.log'), [
       'apiserver',
       '--etcd-servers',
       etcd.endpoint,
@@ -123,37 +181,28 @@ export async function up(opts: UpOptions): Promise<void> {
       join(home, 'tokens.csv'),
       '--log-level',
       opts.logLevel,
-    ];
-    const startApiserver = (): ChildProcess => {
-      const log = createWriteStream(join(logs, 'apiserver.log'), { flags: 'a' });
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout?.pipe(log, { end: false });
-      child.stderr?.pipe(log, { end: false });
-      child.once('exit', () => log.end());
-      return child;
-    };
-    // A crashed apiserver is restarted with growing delays, and the log says so.
-    let backoff = 1000;
-    const supervise = (child: ChildProcess) => {
-      const started = Date.now();
-      child.once('exit', (code, signal) => {
-        if (stopping) return;
-        if (Date.now() - started > 60_000) backoff = 1000;
-        say(`apiserver exited (code ${code}, signal ${signal}); restarting in ${backoff / 1000}s (log: ${join(logs, 'apiserver.log')})`);
-        setTimeout(() => {
-          if (stopping) return;
-          apiserver = startApiserver();
-          supervise(apiserver);
-        }, backoff);
-        backoff = Math.min(backoff * 2, 60_000);
-      });
-    };
-    apiserver = startApiserver();
+    ]);
+    supervisors.push(apiserver);
+    apiserver.start();
     const url = `https://127.0.0.1:${opts.apiserverPort}`;
     await waitReady(url, ca, apiserver);
-    supervise(apiserver);
 
-    writeKubeconfig(opts.kubeconfig, { server: url, token, ca });
+    say('==> controller-manager');
+    const cmKubeconfig = join(home, 'controller-manager.kubeconfig');
+    writeKubeconfig(cmKubeconfig, { server: url, token: tokens['controller-manager']!, ca, userName: 'controller-manager' });
+    const cm = new Supervisor('controller-manager', join(logs, 'controller-manager.log'), [
+      'controller-manager',
+      '--kubeconfig',
+      cmKubeconfig,
+      '--port',
+      '0',
+      '--log-level',
+      opts.logLevel,
+    ]);
+    supervisors.push(cm);
+    cm.start();
+
+    writeKubeconfig(opts.kubeconfig, { server: url, token: tokens.admin!, ca });
     say(`==> ready: apiserver at ${url} (etcd ${etcd.endpoint})`);
     say('');
     say(`Admin kubeconfig: ${opts.kubeconfig}`);

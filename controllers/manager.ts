@@ -1,0 +1,211 @@
+// The controller-manager: runs the registered controllers against one
+// apiserver, only while holding the Lease kube-system/skiff-controller-manager
+// when leader election is on, so that of several replicas exactly one acts.
+// Each leadership term gets fresh informers and controllers: nothing a
+// previous term cached or queued survives into the next. Health and
+// Prometheus metrics are served over plain HTTP whether leading or not.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { LeaderElector, SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { errorMessage, type Controller, type ControllerDescriptor } from './controller.js';
+import { ControllerManagerMetrics } from './metrics.js';
+
+export const defaultLeaseNamespace = 'kube-system';
+export const defaultLeaseName = 'skiff-controller-manager';
+/** Kubernetes' kube-controller-manager secure port. */
+export const defaultPort = 10257;
+
+export interface LeaderElectionOptions {
+  /** kube-system */
+  namespace?: string;
+  /** skiff-controller-manager */
+  name?: string;
+  /** hostname_uuid by default, as Kubernetes */
+  identity?: string;
+  /** 15 s, 10 s and 2 s, as Kubernetes */
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+}
+
+export interface ControllerManagerOptions {
+  client: RestClient;
+  /** the controllers to run (already selected, see selectControllers) */
+  controllers: ControllerDescriptor[];
+  /** false runs the controllers at once, without a lease: only safe with a single replica */
+  leaderElection?: false | LeaderElectionOptions;
+  /** /healthz and /metrics; 0 serves nothing */
+  port?: number;
+  bindAddress?: string;
+  log?: Logger;
+}
+
+export class ControllerManager {
+  readonly metrics = new ControllerManagerMetrics();
+  /** the identity this replica writes into the Lease */
+  readonly identity: string;
+  private readonly log: Logger;
+  private readonly leaseName: string;
+  private readonly ctl = new AbortController();
+  private running?: Promise<void>;
+  private server?: Server;
+  private leading = false;
+  private controllers: Controller[] = [];
+
+  constructor(private readonly opts: ControllerManagerOptions) {
+    this.log = opts.log ?? pino({ level: 'silent' });
+    const le = opts.leaderElection === false ? undefined : (opts.leaderElection ?? {});
+    this.identity = le?.identity ?? `${hostname()}_${randomUUID()}`;
+    this.leaseName = le?.name ?? defaultLeaseName;
+    this.metrics.leaderStatus.set({ name: this.leaseName }, 0);
+  }
+
+  /** True while this replica's controllers are running. */
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Names of the controllers running now (none while not leading). */
+  runningControllers(): string[] {
+    return this.controllers.map((c) => c.name);
+  }
+
+  /**
+   * Starts serving health and metrics (resolving to the address, or
+   * undefined when port is 0), then campaigns for the lease and runs the
+   * controllers while holding it, in the background until stop().
+   */
+  async start(): Promise<string | undefined> {
+    if (this.running) throw new Error('the controller-manager is already started');
+    let address: string | undefined;
+    const port = this.opts.port ?? defaultPort;
+    if (port !== 0) address = await this.serve(port, this.opts.bindAddress ?? '127.0.0.1');
+    this.running = this.run(this.ctl.signal).catch((err: unknown) => {
+      this.log.error({ err: errorMessage(err) }, 'controller-manager stopped unexpectedly');
+    });
+    return address;
+  }
+
+  /** Stops the controllers (each finishes the key in hand), releases the lease and stops serving. */
+  async stop(): Promise<void> {
+    this.ctl.abort();
+    await this.running;
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const le = this.opts.leaderElection;
+    if (le === false) {
+      await this.lead(signal);
+      return;
+    }
+    const namespace = le?.namespace ?? defaultLeaseNamespace;
+    while (!signal.aborted) {
+      let term: Promise<void> | undefined;
+      const elector = new LeaderElector({
+        client: this.opts.client,
+        namespace,
+        name: this.leaseName,
+        identity: this.identity,
+        ...(le?.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: le.leaseDurationSeconds } : {}),
+        ...(le?.renewDeadlineSeconds !== undefined ? { renewDeadlineSeconds: le.renewDeadlineSeconds } : {}),
+        ...(le?.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: le.retryPeriodSeconds } : {}),
+        // A clean shutdown hands over at once instead of making the next leader wait out the lease.
+        releaseOnCancel: true,
+        onStartedLeading: (leading) => {
+          this.log.info({ lease: `${namespace}/${this.leaseName}`, identity: this.identity }, 'successfully acquired lease');
+          term = this.lead(leading);
+        },
+        onStoppedLeading: () => {
+          if (!signal.aborted) this.log.warn({ identity: this.identity }, 'leader election lost');
+        },
+        onNewLeader: (leader) => {
+          if (leader !== this.identity) this.log.info({ leader }, 'new leader elected');
+        },
+        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'leader election'),
+      });
+      await elector.run(signal);
+      await term;
+    }
+  }
+
+  /** One leadership term: fresh caches and controllers, run until the signal aborts. */
+  private async lead(signal: AbortSignal): Promise<void> {
+    this.leading = true;
+    this.metrics.leaderStatus.set({ name: this.leaseName }, 1);
+    const informers = new SharedInformerFactory(this.opts.client, {
+      onError: (err) => this.log.warn({ err: errorMessage(err) }, 'informer'),
+    });
+    const controllers: Controller[] = [];
+    for (const d of this.opts.controllers) {
+      try {
+        controllers.push(
+          d.init({ client: this.opts.client, informers, log: this.log.child({ controller: d.name }), metrics: this.metrics }),
+        );
+      } catch (err) {
+        this.log.error({ controller: d.name, err: errorMessage(err) }, 'cannot start controller');
+      }
+    }
+    this.controllers = controllers;
+    try {
+      informers.start();
+      await Promise.all(
+        controllers.map((c) =>
+          c.start(signal).catch((err: unknown) => this.log.error({ controller: c.name, err: errorMessage(err) }, 'controller failed')),
+        ),
+      );
+    } finally {
+      informers.shutdown();
+      this.controllers = [];
+      this.leading = false;
+      this.metrics.leaderStatus.set({ name: this.leaseName }, 0);
+    }
+  }
+
+  private async serve(port: number, host: string): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { address, port: bound } = server.address() as AddressInfo;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+      case '/healthz/leaderElection':
+        return send(res, 200, 'text/plain; charset=utf-8', 'ok');
+      case '/metrics':
+        try {
+          return send(res, 200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
+        } catch (err) {
+          return send(res, 500, 'text/plain; charset=utf-8', `${errorMessage(err)}\n`);
+        }
+      default:
+        return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
+    }
+  }
+}
+
+function send(res: ServerResponse, code: number, contentType: string, body: string): void {
+  res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
