@@ -209,7 +209,9 @@ export async function up(opts: UpOptions): Promise<void> {
     say(`Logs:             ${logs}`);
     say('Try:');
     say(`  kubectl --kubeconfig ${opts.kubeconfig} get namespaces`);
-    say(`  kubectl --kubeconfig ${opts.kubeconfig} create namespace demo`);
+    const manifests = fileURLToPath(new URL('../../../manifests', import.meta.url));
+    say(`  kubectl --kubeconfig ${opts.kubeconfig} apply -f ${join(manifests, 'namespace.yaml')}`);
+    say(`  kubectl --kubeconfig ${opts.kubeconfig} -n demo apply -f ${join(manifests, 'pod.yaml')}`);
     say('Press Ctrl-C to stop the cluster (its data stays in ' + home + ').');
   } catch (err) {
     await stopAll();
