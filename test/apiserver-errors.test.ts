@@ -115,7 +115,7 @@ describe('bodies the server cannot use', () => {
     expect((res.json as { spec: Record<string, unknown> }).spec).not.toHaveProperty('foo');
 
     const strict = await http.post(`${POD_PATH(ns)}?fieldValidation=Strict`, { ...pod('strict'), spec: { ...p.spec, foo: 1 } });
-    expectStatus(strict, 400, 'BadRequest', 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"');
+    expectStatus(strict, 422, 'Invalid', 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"');
     const ignored = await http.post(`${POD_PATH(ns)}?fieldValidation=Ignore`, { ...pod('ignored'), spec: { ...p.spec, foo: 1 } });
     expect(ignored.status).toBe(201);
     expect(ignored.headers.warning).toBeUndefined();

@@ -137,7 +137,7 @@ spec:
     );
     const rejected = await kubectl(['create', '-f', file]);
     expect(rejected.code).not.toBe(0);
-    expect(rejected.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
+    expect(rejected.stderr).toContain('The Pod "odd" is invalid: spec.bogus: unknown field "spec.bogus"');
     expect((await kubectl(['get', 'pod', 'odd'])).code).not.toBe(0);
 
     const accepted = await kubectl(['create', '-f', file, '--validate=false']);

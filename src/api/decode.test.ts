@@ -95,10 +95,11 @@ describe('decodeObject', () => {
     expect(object.spec).toEqual({});
   });
 
-  it('rejects unknown fields under Strict with one 400 naming them all', () => {
+  it('rejects unknown fields under Strict with one 422 naming them all', () => {
     const err = decodeError(body({ foo: 1, bar: 2 }), 'Strict');
-    expect(err.code).toBe(400);
-    expect(err.reason).toBe('BadRequest');
+    expect(err.code).toBe(422);
+    expect(err.reason).toBe('Invalid');
+    expect(err.details?.causes?.map((c) => c.field)).toEqual(['spec.foo', 'spec.bar']);
     expect(err.message).toBe(
       'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo", unknown field "spec.bar"',
     );

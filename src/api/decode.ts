@@ -334,6 +334,11 @@ export function findUnknownFields(schema: z.ZodType, raw: unknown): string[] {
 
 // ---- decodeObject ----
 
+function nameOf(raw: unknown): string {
+  const meta = isPlainObject(raw) ? raw.metadata : undefined;
+  return isPlainObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+}
+
 function cannotBeHandled(info: ResourceInfo, dataKind: string, dataVersion: string, msg: string): StatusError {
   return errors.badRequest(`${dataKind} in version "${dataVersion}" cannot be handled as a ${info.kind}: ${msg}`);
 }
@@ -399,7 +404,20 @@ export function decodeObject(info: ResourceInfo, raw: unknown, opts: DecodeOptio
 
   const unknown = opts.fieldValidation === 'Ignore' ? [] : st.unknown.map((p) => `unknown field "${p}"`);
   if (opts.fieldValidation === 'Strict' && unknown.length > 0) {
-    throw cannotBeHandled(info, dataKind, dataVersion, `strict decoding error: ${unknown.join(', ')}`);
+    // Kubernetes answers 400 BadRequest here; Skiff answers 422 Invalid, with
+    // the same message and one cause per unknown field, so a client can tell
+    // which fields were refused.
+    throw new StatusError(
+      422,
+      'Invalid',
+      `${dataKind} in version "${dataVersion}" cannot be handled as a ${info.kind}: strict decoding error: ${unknown.join(', ')}`,
+      {
+        name: nameOf(raw),
+        group: info.group,
+        kind: info.kind,
+        causes: st.unknown.map((p) => ({ reason: 'FieldValueInvalid', message: `unknown field "${p}"`, field: p })),
+      },
+    );
   }
 
   const { apiVersion: _v, kind: _k, metadata, ...rest } = parsed.data as Record<string, unknown>;
