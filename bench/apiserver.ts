@@ -209,6 +209,22 @@ async function main() {
 
     const rss = rssMB(server.pid!);
 
+    // CLI start-up: `skiff version`, median of 11 runs, beside a bare `node -e 0`.
+    const timeCommand = (args: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const t = performance.now();
+        const child = spawn(process.execPath, args, { stdio: 'ignore' });
+        child.once('error', reject);
+        child.once('exit', () => resolve(performance.now() - t));
+      });
+    const median = async (args: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < 11; i++) times.push(await timeCommand(args));
+      return times.sort((a, b) => a - b)[5]!;
+    };
+    const versionMs = await median([cli, 'version']);
+    const bareNodeMs = await median(['-e', '0']);
+
     const rows: [string, string, string, string][] = [
       ['create throughput (32 clients)', `${apiRate.toFixed(0)} pods/s`, `raw etcd put ${rawRate.toFixed(0)}/s, ratio ${(apiRate / rawRate).toFixed(2)}`, 'ratio >= 0.4'],
       ['create latency p50', `${percentile(api.latencies, 50).toFixed(1)} ms`, `raw etcd p50 ${percentile(raw.latencies, 50).toFixed(1)} ms`, ''],
@@ -217,6 +233,7 @@ async function main() {
       [`LIST ${listed} pods from watch cache`, `${listMs.toFixed(0)} ms`, `raw etcd range of ${rawList ? Object.keys(rawList).length : 0} keys ${etcdListMs.toFixed(0)} ms`, '<= 150 ms'],
       [`watch fan-out (${WATCHERS} watchers)`, `${fanMs.toFixed(0)} ms`, `${fanSeen}/${WATCHERS} saw the update`, '<= 100 ms'],
       [`apiserver RSS holding ${listed} pods`, `${rss.toFixed(0)} MB`, '', '<= 250 MB'],
+      ['`skiff version` start-up (median of 11)', `${versionMs.toFixed(0)} ms`, `bare node -e 0: ${bareNodeMs.toFixed(0)} ms`, '< 250 ms'],
     ];
     const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length), ['measure', 'skiff', 'baseline', 'target'][c]!.length));
     const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');

@@ -223,14 +223,20 @@ export class ResourceStore {
 
   // ---- get / list ----
 
-  async get(ns: string | undefined, name: string): Promise<KubeObject> {
+  /** the stored object, read from etcd (a consistent read), or 404 */
+  private async read(key: string, name: string): Promise<KeyValue> {
     let kv: KeyValue | null;
     try {
-      kv = await this.storage.get(this.key(ns, name));
+      kv = await this.storage.get(key);
     } catch (err) {
       throw this.mapStorageError(err, name);
     }
     if (!kv) throw this.notFound(name);
+    return kv;
+  }
+
+  async get(ns: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.read(this.key(ns, name), name);
     return structuredClone(kv.value) as KubeObject;
   }
 
@@ -381,13 +387,7 @@ export class ResourceStore {
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const key = this.key(ns, name);
-      let kv: KeyValue | null;
-      try {
-        kv = await this.storage.get(key);
-      } catch (err) {
-        throw this.mapStorageError(err, name);
-      }
-      if (!kv) throw this.notFound(name);
+      const kv = await this.read(key, name);
       const old = kv.value as KubeObject;
       const next = tryUpdate(structuredClone(old));
       const pinned = opts.pinnedRV ?? next.metadata.resourceVersion;
@@ -488,13 +488,7 @@ export class ResourceStore {
   ): Promise<{ object: KubeObject; deleted: boolean }> {
     for (let attempt = 0; ; attempt++) {
       const key = this.key(ns, name);
-      let kv: KeyValue | null;
-      try {
-        kv = await this.storage.get(key);
-      } catch (err) {
-        throw this.mapStorageError(err, name);
-      }
-      if (!kv) throw this.notFound(name);
+      const kv = await this.read(key, name);
       const current = kv.value as KubeObject;
       this.checkPreconditions(current, opts.preconditions);
       const next = structuredClone(current);
