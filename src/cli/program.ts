@@ -36,11 +36,11 @@ export function buildProgram(): Command {
   const program = new Command('skiff')
     .description('Skiff: a Kubernetes-style container orchestrator. Every component and the kubectl-like verbs are subcommands.')
     .version(SKIFF_VERSION, '--skiff-version', 'print the version number and exit')
-    .showHelpAfterError();
+    .showHelpAfterError("(run 'skiff --help' for usage)");
 
   program
     .command('version')
-    .description('Print the client version (and the server version when a cluster is reachable with --server-check)')
+    .description('Print the client version')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
     .action(async (opts: { output?: 'json' | 'yaml' }) => {
       const info = {
@@ -94,7 +94,7 @@ export function buildProgram(): Command {
 
   program
     .command('up')
-    .description('Start a local control plane (etcd and the apiserver with TLS and a token) in the foreground and write an admin kubeconfig')
+    .description('Start a local control plane (etcd, the apiserver with TLS and tokens, the controller-manager) in the foreground and write an admin kubeconfig')
     .option('--home <dir>', 'where the cluster keeps its data, certificates, tokens and logs', join(homedir(), '.skiff'))
     .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default: <home>/kubeconfig)')
     .option('--apiserver-port <port>', 'apiserver HTTPS port', int('--apiserver-port'), 6443)
