@@ -166,8 +166,8 @@ export class ResourceStore {
 
   // ---- create ----
 
-  async create(ns: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = structuredClone(input);
+  /** Creates the object; the store takes ownership of `obj` (callers pass a freshly decoded one) and returns it as stored. */
+  async create(ns: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     this.setTypeMeta(obj);
     const meta = obj.metadata;
     if (this.info.namespaced) {
