@@ -8,8 +8,8 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../src/api/resource.js';
 import { errors, StatusError, type Status } from '../../src/api/status.js';
 import { decodeObject } from '../../src/api/decode.js';
-import { validateNamespaceFinalizeUpdate } from '../../src/api/core/validation.js';
-import type { Namespace } from '../../src/api/core/v1.js';
+import { validateNamespaceFinalizeUpdate, validatePodBinding } from '../../src/api/core/validation.js';
+import type { Binding, Namespace } from '../../src/api/core/v1.js';
 import { toStatusCauses } from '../../src/api/validation/field.js';
 import { applyMergePatch } from '../../src/machinery/patch/merge.js';
 import { applyJsonPatch } from '../../src/machinery/patch/json.js';
@@ -641,9 +641,10 @@ export class ResourceHandlers {
     if (!isPlainObject(body)) throw errors.badRequest('Binding must be a JSON object');
     const target = isPlainObject(body.target) ? body.target : {};
     const nodeName = typeof target.name === 'string' ? target.name : '';
-    if (!nodeName) {
-      throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-    }
+    const bindingErrs = validatePodBinding({
+      target: { kind: typeof target.kind === 'string' ? target.kind : undefined, name: nodeName },
+    } as unknown as Binding);
+    if (bindingErrs.length > 0) throw errors.invalid('Binding', '', name, toStatusCauses(bindingErrs));
     const meta = isPlainObject(body.metadata) ? body.metadata : {};
     if (typeof meta.name === 'string' && meta.name !== name) {
       throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
