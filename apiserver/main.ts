@@ -19,6 +19,8 @@ export interface ApiServerFlags {
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   minRequestTimeout: number;
+  serviceClusterIpRange: string;
+  serviceNodePortRange: string;
 }
 
 export async function runApiServer(flags: ApiServerFlags): Promise<void> {
@@ -49,6 +51,8 @@ export async function runApiServer(flags: ApiServerFlags): Promise<void> {
     maxRequestsInflight: flags.maxRequestsInflight,
     maxMutatingRequestsInflight: flags.maxMutatingRequestsInflight,
     minRequestTimeoutSeconds: flags.minRequestTimeout,
+    serviceClusterIPRange: flags.serviceClusterIpRange,
+    serviceNodePortRange: flags.serviceNodePortRange,
   });
   const address = await server.start({ host: flags.bindAddress, port: flags.securePort });
   log.info({ address, tls: Boolean(flags.tlsCertFile), etcd: flags.etcdServers }, 'apiserver serving');

@@ -10,6 +10,7 @@ import { StorageError, type Storage } from './storage/interface.js';
 import { Cacher } from './storage/cacher.js';
 import { ResourceStore, type NamespaceState } from './registry/store.js';
 import { strategyFor } from './registry/strategy.js';
+import { DEFAULT_SERVICE_RANGES, ServiceAllocations } from './registry/service-allocations.js';
 import { ResourceHandlers } from './http/handlers.js';
 import { parseRequestPath } from './http/request-info.js';
 import { Discovery, SERVER_VERSION } from './discovery.js';
@@ -33,6 +34,9 @@ export interface ApiServerOptions {
   /** compact etcd history older than this interval, as kube-apiserver does every 5 minutes; 0 disables */
   compactionIntervalMs?: number;
   watchCacheCapacity?: number;
+  /** where service cluster IPs and node ports come from (defaults 10.96.0.0/12, 30000-32767) */
+  serviceClusterIPRange?: string;
+  serviceNodePortRange?: string;
 }
 
 declare module 'fastify' {
@@ -59,6 +63,10 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.storage = instrumentStorage(opts.storage, this.metrics);
     const namespaces = findResource('', 'v1', 'namespaces')!;
+    this.services = new ServiceAllocations(this.storage, {
+      serviceClusterIPRange: opts.serviceClusterIPRange ?? DEFAULT_SERVICE_RANGES.serviceClusterIPRange,
+      serviceNodePortRange: opts.serviceNodePortRange ?? DEFAULT_SERVICE_RANGES.serviceNodePortRange,
+    });
     for (const info of allResources) {
       const cacher = new Cacher(this.storage, `/registry/${info.plural}/`, { capacity: opts.watchCacheCapacity });
       this.stores.set(
@@ -66,7 +74,7 @@ export class ApiServer {
         new ResourceStore(info, {
           storage: this.storage,
           cacher,
-          strategy: strategyFor(info),
+          strategy: strategyFor(info, { services: this.services }),
           namespaceState: (ns) => this.namespaceState(ns),
         }),
       );
@@ -89,6 +97,7 @@ export class ApiServer {
   }
 
   private readonly namespacesStore: ResourceStore;
+  readonly services: ServiceAllocations;
 
   private async namespaceState(ns: string): Promise<NamespaceState> {
     const key = this.namespacesStore.key(undefined, ns);
@@ -235,10 +244,34 @@ export class ApiServer {
   async start(listen: { host: string; port: number }): Promise<string> {
     await Promise.all([...this.stores.values()].map((s) => s.cacher.start()));
     await this.bootstrap();
-    this.ready = true;
     const interval = this.opts.compactionIntervalMs ?? 5 * 60_000;
     if (interval > 0) this.scheduleCompaction(interval);
-    return this.app.listen(listen);
+    const address = await this.app.listen(listen);
+    await this.ensureKubernetesService();
+    this.ready = true;
+    return address;
+  }
+
+  /** `default/kubernetes`: the apiserver's own service, on the first address of the service range */
+  private async ensureKubernetesService(): Promise<void> {
+    const info = findResource('', 'v1', 'services')!;
+    const addr = this.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 6443;
+    try {
+      await this.stores.get(info)!.create('default', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: this.services.firstAddress,
+          ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
+          sessionAffinity: 'None',
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof StatusError && (err.code === 409 || err.code === 422))) throw err;
+    }
   }
 
   private async bootstrap(): Promise<void> {

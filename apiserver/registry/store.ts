@@ -15,6 +15,7 @@ import { StorageError, type KeyValue, type Storage } from '../storage/interface.
 import type { Cacher, CacheEvent } from '../storage/cacher.js';
 import type { Strategy } from './strategy.js';
 import { decodeContinue, encodeContinue } from './continue.js';
+import type { Allocation } from './service-allocations.js';
 
 export interface ListParams {
   labelSelector?: string;
@@ -199,11 +200,13 @@ export class ResourceStore {
     if (errs.length > 0) throw this.invalid(obj, errs);
     if (this.info.namespaced && ns) await this.checkNamespaceForCreate(ns, meta.name);
     if (opts.dryRun) return obj;
+    const allocation = await this.strategy.allocateForCreate?.(obj);
     try {
       const rev = await this.storage.create(this.key(ns, meta.name), obj);
       meta.resourceVersion = String(rev);
       return obj;
     } catch (err) {
+      await allocation?.undo();
       throw this.mapStorageError(err, meta.name);
     }
   }
@@ -395,16 +398,21 @@ export class ResourceStore {
       const prepared = this.prepareUpdate(next, old, opts.subresource, opts.raw);
       if (deepEqual(prepared, old)) return structuredClone(old);
       if (opts.dryRun) return prepared;
+      let allocation: Allocation | undefined;
       try {
         if (prepared.metadata.deletionTimestamp && this.strategy.canFinalize(prepared)) {
           const res = await this.storage.delete(key, kv.modRevision);
           const gone = res.value as KubeObject;
+          await this.strategy.releaseForDelete?.(gone);
           return structuredClone(gone);
         }
+        if (!opts.raw) allocation = await this.strategy.allocateForUpdate?.(prepared, old);
         const rev = await this.storage.update(key, prepared, kv.modRevision);
         prepared.metadata.resourceVersion = String(rev);
+        await allocation?.commit();
         return prepared;
       } catch (err) {
+        await allocation?.undo();
         const retry = err instanceof StorageError && err.kind === 'Conflict' && !pinned;
         if (retry && attempt < MAX_CONFLICT_RETRIES) continue;
         throw this.mapStorageError(err, name);
@@ -549,6 +557,7 @@ export class ResourceStore {
           return { object: keep, deleted: false };
         }
         const res = await this.storage.delete(key, kv.modRevision);
+        await this.strategy.releaseForDelete?.(res.value as KubeObject);
         return { object: structuredClone(res.value) as KubeObject, deleted: true };
       } catch (err) {
         if (err instanceof StorageError && err.kind === 'Conflict' && attempt < MAX_CONFLICT_RETRIES) continue;

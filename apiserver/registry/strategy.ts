@@ -10,6 +10,7 @@ import { preparePodForCreate, prepareNamespaceForCreate, prepareServiceForUpdate
 import { generateJobSelector } from '../../src/api/batch/defaults.js';
 import type { Pod, Namespace, Service } from '../../src/api/core/v1.js';
 import type { Job } from '../../src/api/batch/v1.js';
+import type { Allocation, ServiceAllocations } from './service-allocations.js';
 
 export interface DeleteDecision {
   /** true: write deletionTimestamp/deletionGracePeriodSeconds and keep the object */
@@ -38,6 +39,15 @@ export interface Strategy {
   beforeDelete?(obj: KubeObject, now: string): KubeObject | undefined;
   /** when an object may leave storage: no finalizers left and, for namespaces, no spec.finalizers */
   canFinalize(obj: KubeObject): boolean;
+  /** take what a new object needs from shared ranges (service IPs, node ports) before it is stored */
+  allocateForCreate?(obj: KubeObject): Promise<Allocation>;
+  allocateForUpdate?(next: KubeObject, old: KubeObject): Promise<Allocation>;
+  /** give back what a deleted object held */
+  releaseForDelete?(obj: KubeObject): Promise<void>;
+}
+
+export interface StrategyContext {
+  services: ServiceAllocations;
 }
 
 type Rec = Record<string, unknown>;
@@ -143,8 +153,11 @@ const GENERATION_TRACKED = new Set([
   'autoscaling/horizontalpodautoscalers',
 ]);
 
-const serviceStrategy = (info: ResourceInfo): Strategy =>
+const serviceStrategy = (info: ResourceInfo, ctx: StrategyContext): Strategy =>
   baseStrategy(info, {
+    allocateForCreate: (obj) => ctx.services.forCreate(obj),
+    allocateForUpdate: (next, old) => ctx.services.forUpdate(next, old),
+    releaseForDelete: (obj) => ctx.services.forDelete(obj),
     prepareForUpdate(next, old) {
       keepStatus(next, old);
       // Allocated cluster IPs and node ports survive an update that leaves them out.
@@ -162,10 +175,10 @@ const jobStrategy = (info: ResourceInfo): Strategy =>
     },
   });
 
-export function strategyFor(info: ResourceInfo): Strategy {
+export function strategyFor(info: ResourceInfo, ctx: StrategyContext): Strategy {
   if (info.group === '' && info.plural === 'pods') return podStrategy(info);
   if (info.group === '' && info.plural === 'namespaces') return namespaceStrategy(info);
-  if (info.group === '' && info.plural === 'services') return serviceStrategy(info);
+  if (info.group === '' && info.plural === 'services') return serviceStrategy(info, ctx);
   if (info.group === 'batch' && info.plural === 'jobs') return jobStrategy(info);
   return baseStrategy(info, { trackGeneration: GENERATION_TRACKED.has(`${info.group}/${info.plural}`) });
 }

@@ -69,6 +69,8 @@ export function buildProgram(): Command {
     .option('--max-requests-inflight <n>', 'concurrent read requests before 429 (0 = unlimited)', int('--max-requests-inflight'), 400)
     .option('--max-mutating-requests-inflight <n>', 'concurrent write requests before 429 (0 = unlimited)', int('--max-mutating-requests-inflight'), 200)
     .option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after between this and twice this', int('--min-request-timeout'), 1800)
+    .option('--service-cluster-ip-range <cidr>', 'IPv4 range service cluster IPs are allocated from', '10.96.0.0/12')
+    .option('--service-node-port-range <range>', 'ports NodePort services are allocated from', '30000-32767')
     .action(async (flags) => {
       const { runApiServer } = await import('../../apiserver/main.js');
       await runApiServer(flags).catch(fail);
