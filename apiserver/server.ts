@@ -305,6 +305,10 @@ export class ApiServer {
   async stop(): Promise<void> {
     if (this.compactionTimer) clearInterval(this.compactionTimer);
     await Promise.all([...this.stores.values()].map((s) => s.cacher.stop()));
-    await this.app.close();
+    this.handlers.endAllWatches();
+    const closing = this.app.close();
+    // Keep-alive connections would otherwise hold the close until they time out.
+    this.app.server.closeAllConnections?.();
+    await closing;
   }
 }

@@ -5,6 +5,9 @@ import { RestClient } from '../src/client/index.js';
 import type { ControllerDescriptor } from './controller.js';
 import { ControllerManager, defaultPort } from './manager.js';
 import { namespaceController } from './namespace/controller.js';
+import { replicaSetController } from './replicaset/controller.js';
+import { deploymentController } from './deployment/controller.js';
+import { garbageCollectorController } from './garbagecollector/controller.js';
 
 export interface ControllerManagerFlags {
   kubeconfig?: string;
@@ -18,7 +21,7 @@ export interface ControllerManagerFlags {
 
 /** Every controller this build can run. */
 export function knownControllers(): ControllerDescriptor[] {
-  return [namespaceController()];
+  return [namespaceController(), replicaSetController(), deploymentController(), garbageCollectorController()];
 }
 
 /**

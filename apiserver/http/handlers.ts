@@ -69,10 +69,18 @@ function warningHeader(msgs: string[]): string[] {
 }
 
 export class ResourceHandlers {
+  /** open watches, ended together when the server stops */
+  private readonly openWatches = new Set<() => void>();
+
   constructor(
     private readonly stores: Map<ResourceInfo, ResourceStore>,
     private readonly opts: HandlerOptions,
   ) {}
+
+  /** ends every open watch stream (clients see the stream end and re-watch elsewhere) */
+  endAllWatches(): void {
+    for (const finish of [...this.openWatches]) finish();
+  }
 
   private store(info: ResourceInfo): ResourceStore {
     const s = this.stores.get(info);
@@ -293,6 +301,7 @@ export class ResourceHandlers {
     const finish = () => {
       if (closed) return;
       closed = true;
+      this.openWatches.delete(finish);
       stop();
       if (timer) clearTimeout(timer);
       if (bookmarkTimer) clearInterval(bookmarkTimer);
@@ -342,6 +351,7 @@ export class ResourceHandlers {
       throw err;
     }
     this.opts.metrics.watchOpened(info);
+    this.openWatches.add(finish);
     writeHead();
     timer = setTimeout(finish, timeoutSeconds * 1000);
     if (bookmarks) {

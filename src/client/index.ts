@@ -11,3 +11,4 @@ export * from './rest.js';
 export * from './store.js';
 export * from './watch.js';
 export * from './workqueue.js';
+export * from './events.js';

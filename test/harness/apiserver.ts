@@ -62,6 +62,7 @@ export async function startApiServer(
     storage,
     client,
     async stop() {
+      await client.close();
       await server.stop();
       await storage.close();
       await etcd.stop();

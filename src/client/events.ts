@@ -1,0 +1,138 @@
+// Recording core/v1 Events about objects, for every component (client-go's
+// EventRecorder with its correlator's de-duplication): the same event again for the same object
+// (same source, type, reason and message) bumps count and lastTimestamp on
+// the Event already written instead of creating another. Recording never
+// fails the caller: an event that cannot be written is logged and dropped.
+import type { Logger } from 'pino';
+import type { Event } from '../api/core/v1.js';
+import type { KubeObject } from '../api/meta.js';
+import { isNotFound } from './errors.js';
+import type { ResourceRef } from './paths.js';
+import type { RestClient, ResourceClient } from './rest.js';
+
+const eventsRef: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
+
+export type EventType = 'Normal' | 'Warning';
+
+type EventObject = Event & KubeObject;
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+}
+
+/** Kubernetes' time format for Event timestamps: RFC 3339, whole seconds. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export interface EventRecorderOptions {
+  /** source.component, e.g. "deployment-controller" */
+  component: string;
+  /** the kind of object events are about when the object does not say (list items carry no kind) */
+  involvedKind?: { apiVersion: string; kind: string };
+  log?: Logger;
+  now?: () => number;
+  /** how many distinct events are remembered for de-duplication (client-go's LRU holds 4096) */
+  cacheSize?: number;
+}
+
+export class EventRecorder {
+  private readonly events: ResourceClient<EventObject>;
+  private readonly seen = new Map<string, Seen>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly now: () => number;
+  private readonly cacheSize: number;
+
+  constructor(
+    client: RestClient,
+    private readonly opts: EventRecorderOptions,
+  ) {
+    this.events = client.resource<EventObject>(eventsRef);
+    this.now = opts.now ?? Date.now;
+    this.cacheSize = opts.cacheSize ?? 4096;
+  }
+
+  /** Records an event about obj in the background; flush() waits for every write started so far. */
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    const involved = {
+      kind: obj.kind ?? this.opts.involvedKind?.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      uid: obj.metadata.uid,
+      apiVersion: obj.apiVersion ?? this.opts.involvedKind?.apiVersion,
+      resourceVersion: obj.metadata.resourceVersion,
+    };
+    const key = [this.opts.component, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion, type, reason, message].join('\u0000');
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.write(key, involved, type, reason, message))
+      .catch((err: unknown) => {
+        this.opts.log?.warn({ reason, err: err instanceof Error ? err.message : String(err) }, 'could not record event');
+      })
+      .finally(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    this.chains.set(key, next);
+  }
+
+  /** Resolves once every event recorded so far has been written (or given up on). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private async write(key: string, involved: NonNullable<Event['involvedObject']>, type: EventType, reason: string, message: string): Promise<void> {
+    const nowMs = this.now();
+    const timestamp = rfc3339(nowMs);
+    const seen = this.seen.get(key);
+    if (seen) {
+      try {
+        await this.events.patch(seen.namespace, seen.name, { count: seen.count + 1, lastTimestamp: timestamp }, 'merge');
+        seen.count++;
+        this.touch(key, seen);
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        this.seen.delete(key);
+      }
+    }
+    const namespace = involved.namespace || 'default';
+    const created = await this.events.create(namespace, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${involved.name ?? 'unknown'}.${eventNameSuffix(nowMs)}`, namespace },
+      involvedObject: involved,
+      reason,
+      message,
+      source: { component: this.opts.component },
+      firstTimestamp: timestamp,
+      lastTimestamp: timestamp,
+      count: 1,
+      type,
+      reportingComponent: this.opts.component,
+      reportingInstance: '',
+    });
+    this.touch(key, { name: created.metadata.name ?? '', namespace, count: 1 });
+  }
+
+  private touch(key: string, seen: Seen): void {
+    this.seen.delete(key);
+    this.seen.set(key, seen);
+    while (this.seen.size > this.cacheSize) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest === undefined) break;
+      this.seen.delete(oldest);
+    }
+  }
+}
+
+let lastSuffix = 0n;
+
+/** Kubernetes names events <object>.<unix nanoseconds in hex>; kept strictly increasing within this process. */
+function eventNameSuffix(nowMs: number): string {
+  let ns = BigInt(nowMs) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  if (ns <= lastSuffix) ns = lastSuffix + 1n;
+  lastSuffix = ns;
+  return ns.toString(16);
+}
