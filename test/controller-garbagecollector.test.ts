@@ -7,6 +7,8 @@ import type { KubeObject } from '../src/api/meta.js';
 import type { ResourceClient } from '../src/client/index.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { garbageCollectorController } from '../controllers/garbagecollector/controller.js';
+import { deploymentController } from '../controllers/deployment/controller.js';
+import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
 
 let s: TestApiServer;
@@ -16,7 +18,12 @@ let cms: ResourceClient<KubeObject>;
 beforeAll(async () => {
   s = await startApiServer();
   cms = s.client.resource<KubeObject>({ group: '', version: 'v1', plural: 'configmaps', namespaced: true });
-  manager = new ControllerManager({ client: s.client, controllers: [garbageCollectorController()], leaderElection: false, port: 0 });
+  manager = new ControllerManager({
+    client: s.client,
+    controllers: [garbageCollectorController(), deploymentController(), replicaSetController()],
+    leaderElection: false,
+    port: 0,
+  });
   await manager.start();
 });
 
@@ -98,5 +105,34 @@ describe('garbage collector', () => {
       return (half.metadata.ownerReferences ?? []).length === 1;
     });
     expect((await cms.get('default', 'half')).metadata.ownerReferences?.[0]?.name).toBe('alive-owner');
+  });
+
+  it('removes a deleted Deployment\'s ReplicaSets and pods', async () => {
+    const deploys = s.client.resource<KubeObject>({ group: 'apps', version: 'v1', plural: 'deployments', namespaced: true });
+    const rss = s.client.resource<KubeObject>({ group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true });
+    const pods = s.client.resource<KubeObject>({ group: '', version: 'v1', plural: 'pods', namespaced: true });
+    await deploys.create('default', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cascade' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'cascade' } },
+        template: { metadata: { labels: { app: 'cascade' } }, spec: { containers: [{ name: 'app', image: 'skiff/echo:1.0' }] } },
+      },
+    } as KubeObject);
+    const count = async () => ({
+      rs: (await rss.list('default', { labelSelector: 'app=cascade' })).items.length,
+      pods: (await pods.list('default', { labelSelector: 'app=cascade' })).items.length,
+    });
+    await until('the deployment has a replica set and two pods', async () => {
+      const c = await count();
+      return c.rs === 1 && c.pods === 2;
+    });
+    await deploys.delete('default', 'cascade');
+    await until('replica sets and pods are gone', async () => {
+      const c = await count();
+      return c.rs === 0 && c.pods === 0;
+    });
   });
 });
