@@ -158,4 +158,13 @@ spec:
       child.kill('SIGTERM');
     }
   });
+
+  it('accepts every example manifest in manifests/ (server-side dry run)', async () => {
+    const dir = new URL('../manifests/', import.meta.url).pathname;
+    await kubectl('apply', '-f', join(dir, 'namespace.yaml'));
+    const out = await kubectl('apply', '-n', 'demo', '-f', dir, '--dry-run=server');
+    expect(out).toContain('deployment.apps/web created (server dry run)');
+    expect(out).toContain('pod/hello created (server dry run)');
+    expect(out).toContain('service/web created (server dry run)');
+  });
 });
