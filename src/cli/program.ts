@@ -95,8 +95,25 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('scheduler')
+    .description('Run the scheduler: assigns pending pods to nodes (filters, scores, preemption) and binds them')
+    .option('--kubeconfig <file>', 'kubeconfig to reach the apiserver with (default: $KUBECONFIG, then ~/.skiff/kubeconfig)')
+    .option('--config <file>', 'a KubeSchedulerConfiguration file (YAML): profiles, plugin weights, percentageOfNodesToScore')
+    .option('--port <port>', 'serve /healthz and /metrics over HTTP on 127.0.0.1 at this port (0 = off)', int('--port'), 10259)
+    .addOption(
+      new Option('--leader-elect [bool]', "schedule only while holding the Lease kube-system/skiff-scheduler (default: the config file's leaderElection.leaderElect, true)")
+        .argParser(bool('--leader-elect'))
+        .preset('true'),
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .action(async (flags: { kubeconfig?: string; config?: string; port: number; leaderElect?: boolean; logLevel: string }) => {
+      const { runScheduler } = await import('../../scheduler/main.js');
+      await runScheduler(flags).catch(fail);
+    });
+
+  program
     .command('up')
-    .description('Start a local control plane (etcd, the apiserver with TLS and tokens, the controller-manager) in the foreground and write an admin kubeconfig')
+    .description('Start a local control plane (etcd, the apiserver with TLS and tokens, the controller-manager, the scheduler) in the foreground and write an admin kubeconfig')
     .option('--home <dir>', 'where the cluster keeps its data, certificates, tokens and logs', join(homedir(), '.skiff'))
     .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default: <home>/kubeconfig)')
     .option('--apiserver-port <port>', 'apiserver HTTPS port', int('--apiserver-port'), 6443)

@@ -36,6 +36,8 @@ export interface EventRecorderOptions {
   now?: () => number;
   /** how many distinct events are remembered for de-duplication (client-go's LRU holds 4096) */
   cacheSize?: number;
+  /** reportingInstance, e.g. "<hostname>_<id>" */
+  instance?: string;
 }
 
 export class EventRecorder {
@@ -55,7 +57,7 @@ export class EventRecorder {
   }
 
   /** Records an event about obj in the background; flush() waits for every write started so far. */
-  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+  event(obj: KubeObject, type: EventType, reason: string, message: string, action?: string): void {
     const involved = {
       kind: obj.kind ?? this.opts.involvedKind?.kind,
       namespace: obj.metadata.namespace,
@@ -67,7 +69,7 @@ export class EventRecorder {
     const key = [this.opts.component, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion, type, reason, message].join('\u0000');
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => this.write(key, involved, type, reason, message))
+      .then(() => this.write(key, involved, type, reason, message, action))
       .catch((err: unknown) => {
         this.opts.log?.warn({ reason, err: err instanceof Error ? err.message : String(err) }, 'could not record event');
       })
@@ -82,7 +84,14 @@ export class EventRecorder {
     await Promise.all([...this.chains.values()]);
   }
 
-  private async write(key: string, involved: NonNullable<Event['involvedObject']>, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(
+    key: string,
+    involved: NonNullable<Event['involvedObject']>,
+    type: EventType,
+    reason: string,
+    message: string,
+    action: string | undefined,
+  ): Promise<void> {
     const nowMs = this.now();
     const timestamp = rfc3339(nowMs);
     const seen = this.seen.get(key);
@@ -111,7 +120,8 @@ export class EventRecorder {
       count: 1,
       type,
       reportingComponent: this.opts.component,
-      reportingInstance: '',
+      reportingInstance: this.opts.instance ?? '',
+      ...(action ? { action } : {}),
     });
     this.touch(key, { name: created.metadata.name ?? '', namespace, count: 1 });
   }

@@ -38,6 +38,7 @@ function isAlive(pid: number): boolean {
 const COMPONENT_USERS: Record<string, { user: string; groups: string }> = {
   admin: { user: 'admin', groups: 'system:masters' },
   'controller-manager': { user: 'system:kube-controller-manager', groups: '' },
+  scheduler: { user: 'system:kube-scheduler', groups: '' },
 };
 
 function ensureTokens(home: string): Record<string, string> {
@@ -201,6 +202,21 @@ export async function up(opts: UpOptions): Promise<void> {
     ]);
     supervisors.push(cm);
     cm.start();
+
+    say('==> scheduler');
+    const schedKubeconfig = join(home, 'scheduler.kubeconfig');
+    writeKubeconfig(schedKubeconfig, { server: url, token: tokens.scheduler!, ca, userName: 'scheduler' });
+    const scheduler = new Supervisor('scheduler', join(logs, 'scheduler.log'), [
+      'scheduler',
+      '--kubeconfig',
+      schedKubeconfig,
+      '--port',
+      '0',
+      '--log-level',
+      opts.logLevel,
+    ]);
+    supervisors.push(scheduler);
+    scheduler.start();
 
     writeKubeconfig(opts.kubeconfig, { server: url, token: tokens.admin!, ca });
     say(`==> ready: apiserver at ${url} (etcd ${etcd.endpoint})`);

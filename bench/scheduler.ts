@@ -1,0 +1,338 @@
+// Scheduler benchmark: prints a table, never fails a build.
+//
+// As Kubernetes' scheduler_perf does, Node objects with capacity and a Ready
+// condition are created directly through the apiserver (no kubelet), then
+// pods are created through the apiserver and the time from each pod's
+// creation to its binding, seen by a watch, is measured. Each scenario gets
+// its own etcd, apiserver process and scheduler process, so the load
+// generator, the apiserver and the scheduler do not share an event loop:
+// - 500 nodes / 5,000 pods and 5,000 nodes / 10,000 pods,
+// - each with and without required pod anti-affinity on 10% of the pods;
+// - the raw create rate of the same pods with no scheduler running, side by
+//   side with the create rate while scheduling;
+// - the scheduler's RSS at the end (and its peak).
+// BENCH_SCALE (default 1) scales node and pod counts down for a quick look.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Node, Pod } from '../src/api/core/v1.js';
+import type { KubeObject } from '../src/api/meta.js';
+import { Informer, RestClient, writeKubeconfig, type ResourceRef } from '../src/client/index.js';
+import { freePorts, startEtcd, terminate, type EtcdProcess } from '../src/cluster/etcd.js';
+import { ensureServingCert } from '../src/cluster/pki.js';
+
+const CONCURRENCY = 32;
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
+const ANTI_GROUPS = 10;
+
+type PodObject = Pod & KubeObject;
+type NodeObject = Node & KubeObject;
+
+const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function runConcurrent(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        await op(i);
+      }
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+function rssMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** User plus system CPU seconds the process has used. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function node(i: number): NodeObject {
+  const name = `node-${String(i).padStart(5, '0')}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
+    spec: {},
+  };
+}
+
+const nodeResources = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' };
+
+function pod(namespace: string, i: number, anti: boolean): PodObject {
+  const group = `anti-${i % ANTI_GROUPS}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `pod-${i}`, namespace, labels: { app: anti ? group : 'bench' } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'app', image: 'skiff/echo:1.0', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+      ...(anti
+        ? {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: group } } }],
+              },
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+interface Env {
+  dir: string;
+  etcd: EtcdProcess;
+  apiserver: ChildProcess;
+  client: RestClient;
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+async function startEnv(): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-sched-bench-'));
+  const etcd = await startEtcd();
+  const token = randomBytes(16).toString('hex');
+  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
+  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
+  const [port] = await freePorts(1);
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const apiserver = spawn(
+    process.execPath,
+    [cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, { server: url, token, ca });
+  const client = new RestClient({ server: url, token, ca, namespace: 'default', contextName: 'bench' }, { rateLimit: false, connections: CONCURRENCY + 8 });
+  for (let i = 0; ; i++) {
+    try {
+      await client.requestRaw('GET', '/readyz');
+      break;
+    } catch {
+      if (i > 300) throw new Error('apiserver did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    dir,
+    etcd,
+    apiserver,
+    client,
+    kubeconfig,
+    async stop() {
+      await client.close();
+      await terminate(apiserver);
+      await etcd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createNodes(env: Env, n: number): Promise<void> {
+  const nodes = env.client.resource<NodeObject>(nodesRef);
+  await runConcurrent(n, CONCURRENCY, async (i) => {
+    const created = await nodes.create(undefined, node(i));
+    await nodes.updateStatus(undefined, {
+      ...created,
+      status: { capacity: nodeResources, allocatable: nodeResources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
+    });
+  });
+}
+
+async function createNamespace(env: Env, name: string): Promise<void> {
+  await env.client.resource({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }).create(undefined, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  });
+}
+
+function startScheduler(env: Env): ChildProcess {
+  const config = join(env.dir, 'scheduler.yaml');
+  // As scheduler_perf does: client-side rate limits out of the way.
+  writeFileSync(config, 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\nclientConnection:\n  qps: 100000\n  burst: 100000\n');
+  const self = fileURLToPath(import.meta.url);
+  const nodeArgs = (process.env.BENCH_SCHEDULER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, self, '--scheduler-child', env.kubeconfig, config], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+interface Result {
+  nodes: number;
+  pods: number;
+  antiAffinity: boolean;
+  createRate: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  rss: number;
+  peakRss: number;
+  /** scheduler CPU seconds per 1,000 pods scheduled */
+  cpuPerThousand: number;
+}
+
+async function scenario(nodes: number, pods: number, antiAffinity: boolean): Promise<Result> {
+  const label = `${nodes} nodes / ${pods} pods${antiAffinity ? ' / 10% anti-affinity' : ''}`;
+  progress(`${label}: starting etcd and apiserver`);
+  const env = await startEnv();
+  const ns = 'bench';
+  try {
+    await createNamespace(env, ns);
+    progress(`${label}: creating nodes`);
+    await createNodes(env, nodes);
+
+    const created = new Map<string, number>();
+    const bound = new Map<string, number>();
+    const watch = new Informer<PodObject>(env.client, podsRef, { namespace: ns });
+    const allBound = new Promise<void>((resolve) => {
+      const seen = (p: PodObject): void => {
+        const name = p.metadata.name!;
+        if (!p.spec.nodeName || bound.has(name) || !name.startsWith('pod-')) return;
+        bound.set(name, performance.now());
+        if (bound.size === pods) resolve();
+      };
+      watch.addEventHandler({ onAdd: seen, onUpdate: (_o, p) => seen(p) });
+    });
+    watch.start();
+    await watch.waitForSync();
+
+    progress(`${label}: starting the scheduler`);
+    const sched = startScheduler(env);
+    // A first pod bound means the scheduler has synced its caches.
+    const warm = new Promise<void>((resolve) => {
+      watch.addEventHandler({ onUpdate: (_o, p) => void (p.metadata.name === 'warm' && p.spec.nodeName && resolve()) });
+    });
+    await env.client.resource<PodObject>(podsRef).create(ns, { ...pod(ns, 0, false), metadata: { name: 'warm', namespace: ns } });
+    await warm;
+
+    progress(`${label}: creating pods`);
+    const podsApi = env.client.resource<PodObject>(podsRef);
+    const cpuBefore = cpuSeconds(sched.pid!);
+    const start = performance.now();
+    const createSeconds = await runConcurrent(pods, CONCURRENCY, async (i) => {
+      const anti = antiAffinity && i % 10 === 0;
+      created.set(`pod-${i}`, performance.now());
+      await podsApi.create(ns, pod(ns, i, anti));
+    });
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 600_000));
+    await Promise.race([allBound, timeout]);
+    const end = Math.max(...bound.values());
+    const latencies = [...bound].map(([name, t]) => t - created.get(name)!).sort((a, b) => a - b);
+    const result: Result = {
+      nodes,
+      pods,
+      antiAffinity,
+      createRate: pods / createSeconds,
+      throughput: bound.size / ((end - start) / 1000),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      rss: rssMB(sched.pid!, 'VmRSS'),
+      peakRss: rssMB(sched.pid!, 'VmHWM'),
+      cpuPerThousand: ((cpuSeconds(sched.pid!) - cpuBefore) * 1000) / Math.max(1, bound.size),
+    };
+    if (bound.size < pods) progress(`${label}: only ${bound.size} of ${pods} pods were bound within the time limit`);
+    watch.stop();
+    await terminate(sched);
+    return result;
+  } finally {
+    await env.stop();
+  }
+}
+
+async function rawCreateRate(pods: number): Promise<number> {
+  progress(`raw create rate: ${pods} pods, no scheduler`);
+  const env = await startEnv();
+  try {
+    await createNamespace(env, 'raw');
+    const podsApi = env.client.resource<PodObject>(podsRef);
+    const seconds = await runConcurrent(pods, CONCURRENCY, async (i) => {
+      await podsApi.create('raw', pod('raw', i, false));
+    });
+    return pods / seconds;
+  } finally {
+    await env.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes: [number, number][] = [
+    [Math.round(500 * SCALE), Math.round(5000 * SCALE)],
+    [Math.round(5000 * SCALE), Math.round(10_000 * SCALE)],
+  ];
+  const raw = await rawCreateRate(sizes[0]![1]);
+  const results: Result[] = [];
+  for (const [n, p] of sizes) {
+    for (const anti of [false, true]) {
+      try {
+        results.push(await scenario(n, p, anti));
+      } catch (err) {
+        progress(`scenario ${n}/${p}${anti ? ' anti' : ''} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  const rows = [
+    ['nodes', 'pods', 'anti-affinity', 'create/s', 'scheduled/s', 'p50 ms', 'p99 ms', 'sched RSS MB', 'peak RSS MB', 'sched CPU s/1k pods'],
+    ...results.map((r) => [
+      String(r.nodes),
+      String(r.pods),
+      r.antiAffinity ? '10%' : 'none',
+      r.createRate.toFixed(0),
+      r.throughput.toFixed(0),
+      r.p50.toFixed(0),
+      r.p99.toFixed(0),
+      r.rss.toFixed(0),
+      r.peakRss.toFixed(0),
+      r.cpuPerThousand.toFixed(2),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]): string => `| ${r.map((v, c) => v.padStart(widths[c]!)).join(' | ')} |`;
+  console.log('');
+  console.log(`Raw create rate (no scheduler, ${sizes[0]![1]} pods, ${CONCURRENCY} clients): ${raw.toFixed(0)} pods/s`);
+  console.log('');
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log('');
+  console.log('create/s: pods created per second while the scheduler runs; scheduled/s: pods bound per second from the first create to the last binding seen by watch;');
+  console.log('p50/p99: from the create request being sent to the binding seen by watch; sched CPU: the scheduler process\'s CPU time per 1,000 pods bound.');
+}
+
+if (process.argv[2] === '--scheduler-child') {
+  const { runScheduler } = await import('../scheduler/main.js');
+  await runScheduler({ kubeconfig: process.argv[3]!, config: process.argv[4]!, port: 0, leaderElect: false, logLevel: 'warn' });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`benchmark could not run: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(0);
+    },
+  );
+}

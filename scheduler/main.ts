@@ -1,0 +1,76 @@
+// `skiff scheduler`: flags and the configuration file to options, and the
+// process around the scheduler (signals, exit).
+import { createLogger } from '../src/log.js';
+import { RestClient } from '../src/client/index.js';
+import { loadSchedulerConfig } from './config.js';
+import { defaultPort, SchedulerServer } from './server.js';
+
+export interface SchedulerFlags {
+  kubeconfig?: string;
+  /** a KubeSchedulerConfiguration file (YAML) */
+  config?: string;
+  /** /healthz and /metrics; 0 = off */
+  port?: number;
+  /** overrides the file's leaderElection.leaderElect (on by default) */
+  leaderElect?: boolean;
+  logLevel?: string;
+}
+
+/**
+ * Runs the scheduler until SIGTERM or SIGINT (or the signal given), then
+ * shuts down cleanly: bindings in flight finish, the lease is released for
+ * the next replica, connections are closed. A second signal exits at once.
+ */
+export async function runScheduler(flags: SchedulerFlags, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const log = createLogger('scheduler', flags.logLevel ?? 'info');
+  const config = loadSchedulerConfig(flags.config);
+  const kubeconfig = flags.kubeconfig ?? config.clientConnection.kubeconfig;
+  const client = RestClient.fromKubeconfig(kubeconfig ? { path: kubeconfig } : {}, {
+    userAgent: 'skiff-scheduler',
+    qps: config.clientConnection.qps,
+    burst: config.clientConnection.burst,
+    // Bindings, status writes and events can burst by the thousand: reuse a bounded set of connections
+    // (a few are held by watches) rather than opening one TLS connection per request in flight.
+    connections: 64,
+  });
+  const server = new SchedulerServer({
+    client,
+    config,
+    ...(flags.leaderElect !== undefined ? { leaderElect: flags.leaderElect } : {}),
+    port: flags.port ?? defaultPort,
+    log,
+  });
+  const address = await server.start();
+  log.info(
+    {
+      server: client.config.server,
+      profiles: config.profiles.map((p) => p.schedulerName),
+      leaderElection: flags.leaderElect ?? config.leaderElection.leaderElect,
+      identity: server.identity,
+      ...(address ? { serving: address } : {}),
+    },
+    'scheduler started',
+  );
+
+  await new Promise<void>((resolve) => {
+    if (opts.signal) {
+      if (opts.signal.aborted) resolve();
+      else opts.signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      log.info({ signal: sig }, 'shutting down');
+      const force = (): never => process.exit(1);
+      process.once('SIGTERM', force);
+      process.once('SIGINT', force);
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await server.stop();
+  await client.close();
+  log.info('scheduler stopped');
+}

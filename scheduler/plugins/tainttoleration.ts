@@ -1,0 +1,59 @@
+// TaintToleration: NoSchedule and NoExecute taints keep out pods that do not
+// tolerate them (filter); PreferNoSchedule taints a pod does not tolerate
+// count against the node (score, fewer is better).
+import type { Node, Taint, Toleration } from '../../src/api/core/v1.js';
+import {
+  success,
+  unresolvable,
+  type CycleState,
+  type EnqueueExtensions,
+  type EventRegistration,
+  type FilterPlugin,
+  type NodeScore,
+  type ScorePlugin,
+  type Status,
+} from '../framework.js';
+import { toleratesTaint, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { defaultNormalizeScore } from './helpers.js';
+
+export const TAINT_TOLERATION = 'TaintToleration';
+
+export function untoleratedTaintReason(taint: Taint): string {
+  return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+}
+
+/** The first NoSchedule/NoExecute taint not tolerated, if any. */
+export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[] | undefined): Taint | undefined {
+  return taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !toleratesTaint(tolerations, t));
+}
+
+export class TaintToleration implements FilterPlugin, ScorePlugin, EnqueueExtensions {
+  readonly name = TAINT_TOLERATION;
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const taint = findUntoleratedTaint(node.taints, pod.pod.spec.tolerations);
+    return taint ? unresolvable(untoleratedTaintReason(taint)) : success();
+  }
+
+  score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    // Only tolerations that could apply to PreferNoSchedule count here.
+    const tolerations = (pod.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    let n = 0;
+    for (const t of node.taints) if (t.effect === 'PreferNoSchedule' && !toleratesTaint(tolerations, t)) n++;
+    return n;
+  }
+
+  normalizeScore(_state: CycleState, _pod: PodInfo, scores: NodeScore[]): void {
+    defaultNormalizeScore(scores, true);
+  }
+
+  events(): EventRegistration[] {
+    return [
+      { event: 'NodeAdd' },
+      {
+        event: 'NodeTaint',
+        hint: (pod, _old, next) => findUntoleratedTaint((next as Node).spec.taints ?? [], pod.spec.tolerations) === undefined,
+      },
+    ];
+  }
+}

@@ -1,0 +1,177 @@
+// The scheduler process around the scheduling loop: it schedules only while
+// holding the Lease kube-system/skiff-scheduler when leader election is on,
+// each leadership term with fresh informers, cache and queue (nothing a
+// previous term assumed or queued survives into the next); /healthz and
+// /metrics are served whether leading or not.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { LeaderElector, SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { schedulerConfigFrom, type SchedulerConfig } from './config.js';
+import { SchedulerMetrics } from './metrics.js';
+import { Scheduler } from './scheduler.js';
+
+/** Kubernetes' kube-scheduler secure port. */
+export const defaultPort = 10259;
+
+export interface SchedulerServerOptions {
+  client: RestClient;
+  config?: SchedulerConfig;
+  /** overrides config.leaderElection.leaderElect */
+  leaderElect?: boolean;
+  /** /healthz and /metrics; 0 serves nothing */
+  port?: number;
+  bindAddress?: string;
+  log?: Logger;
+  identity?: string;
+}
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class SchedulerServer {
+  readonly metrics = new SchedulerMetrics();
+  readonly identity: string;
+  readonly config: SchedulerConfig;
+  private readonly log: Logger;
+  private readonly ctl = new AbortController();
+  private running?: Promise<void>;
+  private server?: Server;
+  private current?: Scheduler;
+
+  constructor(private readonly opts: SchedulerServerOptions) {
+    this.log = opts.log ?? pino({ level: 'silent' });
+    this.config = opts.config ?? schedulerConfigFrom(undefined);
+    this.identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
+    this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 0);
+  }
+
+  /** The scheduler of the current leadership term, if leading. */
+  get scheduler(): Scheduler | undefined {
+    return this.current;
+  }
+
+  isLeader(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Serves health and metrics (resolving to the address, undefined when port is 0), then runs in the background until stop(). */
+  async start(): Promise<string | undefined> {
+    if (this.running) throw new Error('the scheduler is already started');
+    let address: string | undefined;
+    const port = this.opts.port ?? defaultPort;
+    if (port !== 0) address = await this.serve(port, this.opts.bindAddress ?? '127.0.0.1');
+    this.running = this.run(this.ctl.signal).catch((err: unknown) => {
+      this.log.error({ err: errorMessage(err) }, 'scheduler stopped unexpectedly');
+    });
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    this.ctl.abort();
+    await this.running;
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const le = this.config.leaderElection;
+    if (!(this.opts.leaderElect ?? le.leaderElect)) {
+      await this.lead(signal);
+      return;
+    }
+    while (!signal.aborted) {
+      let term: Promise<void> | undefined;
+      const elector = new LeaderElector({
+        client: this.opts.client,
+        namespace: le.resourceNamespace,
+        name: le.resourceName,
+        identity: this.identity,
+        leaseDurationSeconds: le.leaseDurationSeconds,
+        renewDeadlineSeconds: le.renewDeadlineSeconds,
+        retryPeriodSeconds: le.retryPeriodSeconds,
+        // A clean shutdown hands over at once instead of making the next leader wait out the lease.
+        releaseOnCancel: true,
+        onStartedLeading: (leading) => {
+          this.log.info({ lease: `${le.resourceNamespace}/${le.resourceName}`, identity: this.identity }, 'successfully acquired lease');
+          term = this.lead(leading);
+        },
+        onStoppedLeading: () => {
+          if (!signal.aborted) this.log.warn({ identity: this.identity }, 'leader election lost');
+        },
+        onNewLeader: (leader) => {
+          if (leader !== this.identity) this.log.info({ leader }, 'new leader elected');
+        },
+        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'leader election'),
+      });
+      await elector.run(signal);
+      await term;
+    }
+  }
+
+  private async lead(signal: AbortSignal): Promise<void> {
+    this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 1);
+    const informers = new SharedInformerFactory(this.opts.client, {
+      onError: (err) => this.log.warn({ err: errorMessage(err) }, 'informer'),
+    });
+    try {
+      const scheduler = new Scheduler({
+        client: this.opts.client,
+        informers,
+        config: this.config,
+        log: this.log,
+        metrics: this.metrics,
+        identity: this.identity,
+      });
+      this.current = scheduler;
+      await scheduler.run(signal);
+    } finally {
+      informers.shutdown();
+      this.current = undefined;
+      this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 0);
+    }
+  }
+
+  private async serve(port: number, host: string): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { address, port: bound } = server.address() as AddressInfo;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        return send(res, 200, 'text/plain; charset=utf-8', 'ok');
+      case '/metrics':
+        try {
+          return send(res, 200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
+        } catch (err) {
+          return send(res, 500, 'text/plain; charset=utf-8', `${errorMessage(err)}\n`);
+        }
+      default:
+        return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
+    }
+  }
+}
+
+function send(res: ServerResponse, code: number, contentType: string, body: string): void {
+  res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
