@@ -3,8 +3,7 @@
 // each leadership term with fresh informers, cache and queue (nothing a
 // previous term assumed or queued survives into the next); /healthz and
 // /metrics are served whether leading or not.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveHealth, type HealthServer } from '../src/component/health-server.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -37,7 +36,7 @@ export class SchedulerServer {
   private readonly log: Logger;
   private readonly ctl = new AbortController();
   private running?: Promise<void>;
-  private server?: Server;
+  private health?: HealthServer;
   private current?: Scheduler;
 
   constructor(private readonly opts: SchedulerServerOptions) {
@@ -61,7 +60,10 @@ export class SchedulerServer {
     if (this.running) throw new Error('the scheduler is already started');
     let address: string | undefined;
     const port = this.opts.port ?? defaultPort;
-    if (port !== 0) address = await this.serve(port, this.opts.bindAddress ?? '127.0.0.1');
+    if (port !== 0) {
+      this.health = await serveHealth(this.metrics.registry, port, this.opts.bindAddress ?? '127.0.0.1');
+      address = this.health.address;
+    }
     this.running = this.run(this.ctl.signal).catch((err: unknown) => {
       this.log.error({ err: errorMessage(err) }, 'scheduler stopped unexpectedly');
     });
@@ -71,11 +73,10 @@ export class SchedulerServer {
   async stop(): Promise<void> {
     this.ctl.abort();
     await this.running;
-    if (this.server) {
-      const server = this.server;
-      this.server = undefined;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.health) {
+      const health = this.health;
+      this.health = undefined;
+      await health.close();
     }
   }
 
@@ -136,42 +137,4 @@ export class SchedulerServer {
       this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 0);
     }
   }
-
-  private async serve(port: number, host: string): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    const { address, port: bound } = server.address() as AddressInfo;
-    return `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
-    switch (path) {
-      case '/healthz':
-      case '/livez':
-      case '/readyz':
-        return send(res, 200, 'text/plain; charset=utf-8', 'ok');
-      case '/metrics':
-        try {
-          return send(res, 200, this.metrics.registry.contentType, await this.metrics.registry.metrics());
-        } catch (err) {
-          return send(res, 500, 'text/plain; charset=utf-8', `${errorMessage(err)}\n`);
-        }
-      default:
-        return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
-    }
-  }
-}
-
-function send(res: ServerResponse, code: number, contentType: string, body: string): void {
-  res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
 }
