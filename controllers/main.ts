@@ -1,5 +1,6 @@
 // `skiff controller-manager`: flags to options, the list of controllers this
 // build knows, and the process around the manager (signals, exit).
+import { untilShutdown } from '../src/component/shutdown.js';
 import { createLogger } from '../src/log.js';
 import { RestClient } from '../src/client/index.js';
 import type { ControllerDescriptor } from './controller.js';
@@ -83,24 +84,7 @@ export async function runControllerManager(flags: ControllerManagerFlags, opts: 
     'controller-manager started',
   );
 
-  await new Promise<void>((resolve) => {
-    if (opts.signal) {
-      if (opts.signal.aborted) resolve();
-      else opts.signal.addEventListener('abort', () => resolve(), { once: true });
-      return;
-    }
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      log.info({ signal: sig }, 'shutting down');
-      const force = (): never => process.exit(1);
-      process.once('SIGTERM', force);
-      process.once('SIGINT', force);
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await untilShutdown(log, opts.signal);
   await manager.stop();
   await client.close();
   log.info('controller-manager stopped');

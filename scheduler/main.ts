@@ -1,5 +1,6 @@
 // `skiff scheduler`: flags and the configuration file to options, and the
 // process around the scheduler (signals, exit).
+import { untilShutdown } from '../src/component/shutdown.js';
 import { createLogger } from '../src/log.js';
 import { RestClient } from '../src/client/index.js';
 import { loadSchedulerConfig } from './config.js';
@@ -52,24 +53,7 @@ export async function runScheduler(flags: SchedulerFlags, opts: { signal?: Abort
     'scheduler started',
   );
 
-  await new Promise<void>((resolve) => {
-    if (opts.signal) {
-      if (opts.signal.aborted) resolve();
-      else opts.signal.addEventListener('abort', () => resolve(), { once: true });
-      return;
-    }
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      log.info({ signal: sig }, 'shutting down');
-      const force = (): never => process.exit(1);
-      process.once('SIGTERM', force);
-      process.once('SIGINT', force);
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await untilShutdown(log, opts.signal);
   await server.stop();
   await client.close();
   log.info('scheduler stopped');
