@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { allResources } from '../src/api/resources.js';
 import { StatusError } from '../src/api/status.js';
-import { definitionName, groupVersionPath, negotiateDocument, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_TOKEN, OpenApiDocuments, openApiHandlers, type Schema } from './openapi.js';
+import { definitionName, groupVersionPath, type Schema } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_TOKEN } from './openapi-protobuf.js';
+import { negotiateDocument, OpenApiDocuments, openApiHandlers } from './openapi-serve.js';
 
 const docs = new OpenApiDocuments(allResources);
 const v3 = (path: string): Schema => JSON.parse(docs.v3(path)!.body.toString()) as Schema;

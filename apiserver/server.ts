@@ -15,7 +15,7 @@ import { ResourceHandlers } from './http/handlers.js';
 import { parseRequestPath } from './http/request-info.js';
 import { Discovery, SERVER_VERSION } from './discovery.js';
 import { ApiMetrics, instrumentStorage } from './metrics.js';
-import { openApiHandlers } from './openapi.js';
+import { openApiHandlers } from './openapi-serve.js';
 import type { TokenAuthenticator, UserInfo } from './auth.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
