@@ -15,14 +15,13 @@ import { applyMergePatch } from '../../src/machinery/patch/merge.js';
 import { applyJsonPatch } from '../../src/machinery/patch/json.js';
 import { applyStrategicMergePatch } from '../../src/machinery/patch/strategic.js';
 import { labelSelectorToString } from '../../src/machinery/labels.js';
-import { toTable, type IncludeObject } from '../../src/printers/table.js';
+import { toTable } from '../../src/printers/table.js';
 import { decodeBody, isPlainObject, mediaType, PATCH_CONTENT_TYPES, type PatchType } from './body.js';
 import { negotiate, type ResponseForm } from './negotiate.js';
-import type { DeleteOptions, ListResult, OutgoingWatchEvent, ResourceStore } from '../registry/store.js';
+import { boolParam, dryRunParam, fieldValidationParam, includeObjectParam, intParam, q1, type FieldValidation, type Query } from './query.js';
+import { serveWatch } from './watch.js';
+import type { DeleteOptions, ListResult, ResourceStore } from '../registry/store.js';
 import type { ApiMetrics } from '../metrics.js';
-
-type Query = Record<string, string | string[] | undefined>;
-type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export interface HandlerOptions {
   /** how often a watch with allowWatchBookmarks gets a BOOKMARK */
@@ -30,38 +29,6 @@ export interface HandlerOptions {
   /** the server's own limit for watches without timeoutSeconds */
   minRequestTimeoutSeconds: number;
   metrics: ApiMetrics;
-}
-
-const q1 = (q: Query, k: string): string | undefined => {
-  const v = q[k];
-  return Array.isArray(v) ? v[v.length - 1] : v;
-};
-
-function boolParam(q: Query, k: string): boolean {
-  const v = q1(q, k);
-  return v === 'true' || v === '1';
-}
-
-function intParam(q: Query, k: string): number | undefined {
-  const v = q1(q, k);
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw errors.badRequest(`invalid value for ${k}: ${JSON.stringify(v)}: must be an integer`);
-  return n;
-}
-
-function dryRunParam(q: Query): boolean {
-  const v = q.dryRun;
-  const vals = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  for (const d of vals) if (d !== 'All') throw errors.badRequest(`Invalid dry run value: ${JSON.stringify(d)}: supported values: "All"`);
-  return vals.length > 0;
-}
-
-function fieldValidationParam(q: Query): FieldValidation {
-  const v = q1(q, 'fieldValidation');
-  if (v === undefined || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw errors.badRequest(`fieldValidation parameter unsupported: ${v}`);
 }
 
 function warningHeader(msgs: string[]): string[] {
@@ -182,7 +149,7 @@ export class ResourceHandlers {
     const store = this.store(info);
     switch (req.method) {
       case 'GET':
-        if (boolParam(q, 'watch')) return this.watch(req, reply, info, namespace);
+        if (boolParam(q, 'watch')) return serveWatch(req, reply, info, store, namespace, { ...this.opts, open: this.openWatches });
         return this.list(req, reply, info, namespace);
       case 'POST': {
         if (info.namespaced && namespace === undefined) throw errors.methodNotAllowed('POST');
@@ -247,123 +214,6 @@ export class ResourceHandlers {
     }
     const list = { kind: info.listKind, apiVersion: apiVersionOf(info), metadata: listMeta, items: res.items };
     return this.sendPlain(reply, form, 200, list);
-  }
-
-  private watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, namespace: string | undefined) {
-    const q = req.query as Query;
-    const store = this.store(info);
-    const form = negotiate(req.headers.accept);
-    const timeoutParam = intParam(q, 'timeoutSeconds');
-    const timeoutSeconds =
-      timeoutParam !== undefined && timeoutParam > 0
-        ? timeoutParam
-        : Math.round(this.opts.minRequestTimeoutSeconds * (1 + Math.random()));
-    const bookmarks = boolParam(q, 'allowWatchBookmarks');
-    const includeObject = includeObjectParam(q);
-    const res = reply.raw;
-    let closed = false;
-    let headerSent = false;
-    let sentColumns = false;
-    const writeHead = () => {
-      if (headerSent) return;
-      headerSent = true;
-      reply.hijack();
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-cache, private',
-        'Transfer-Encoding': 'chunked',
-      });
-      // Clients wait for the response headers before reading events: send
-      // them now, not with the first event, which may be minutes away.
-      res.flushHeaders();
-    };
-    const encode = (ev: OutgoingWatchEvent, json?: string): string => {
-      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return JSON.stringify(ev);
-      if (form === 'table') {
-        const table = toTable(info.group, info.plural, [ev.object as KubeObject], {
-          includeObject,
-          resourceVersion: (ev.object as KubeObject).metadata.resourceVersion,
-          omitHeaders: sentColumns,
-        });
-        sentColumns = true;
-        return JSON.stringify({ type: ev.type, object: table });
-      }
-      if (form === 'metadata') {
-        const o = ev.object as KubeObject;
-        return JSON.stringify({ type: ev.type, object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } });
-      }
-      if (json) return `{"type":"${ev.type}","object":${json}}`;
-      return JSON.stringify(ev);
-    };
-    let stop: () => void = () => {};
-    let timer: NodeJS.Timeout | undefined;
-    let bookmarkTimer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      if (closed) return;
-      closed = true;
-      this.openWatches.delete(finish);
-      stop();
-      if (timer) clearTimeout(timer);
-      if (bookmarkTimer) clearInterval(bookmarkTimer);
-      this.opts.metrics.watchClosed(info);
-      if (headerSent) res.end();
-    };
-    // A slow client holds back only its own events: wait for the socket to
-    // drain before taking the next one from the cache.
-    const sendEvent = (ev: OutgoingWatchEvent, json?: string): void | Promise<unknown> => {
-      if (closed) return;
-      writeHead();
-      if (!res.write(encode(ev, json) + '\n')) {
-        return new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-      }
-    };
-    // Setting up the watch may fail synchronously (a too-old resourceVersion):
-    // Kubernetes still answers 200 and sends the error as an ERROR event.
-    try {
-      stop = store.watch(
-        namespace,
-        {
-          resourceVersion: q1(q, 'resourceVersion'),
-          labelSelector: q1(q, 'labelSelector'),
-          fieldSelector: q1(q, 'fieldSelector'),
-        },
-        sendEvent,
-        (err) => {
-          if (err) sendEvent({ type: 'ERROR', object: err.toStatus() });
-          finish();
-        },
-      );
-    } catch (err) {
-      if (err instanceof StatusError && (err.code === 410 || err.code === 504)) {
-        this.opts.metrics.watchOpened(info);
-        sendEvent({ type: 'ERROR', object: err.toStatus() });
-        finish();
-        return;
-      }
-      throw err;
-    }
-    this.opts.metrics.watchOpened(info);
-    this.openWatches.add(finish);
-    writeHead();
-    timer = setTimeout(finish, timeoutSeconds * 1000);
-    if (bookmarks) {
-      bookmarkTimer = setInterval(() => {
-        sendEvent({
-          type: 'BOOKMARK',
-          object: { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(store.cacher.revision) } },
-        });
-      }, this.opts.bookmarkIntervalMs);
-    }
-    req.raw.on('close', finish);
-    res.on('close', finish);
   }
 
   // ---- item ----
@@ -690,12 +540,6 @@ export class ResourceHandlers {
     const ok: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
     return this.sendPlain(reply, negotiateSafe(req), 201, ok);
   }
-}
-
-function includeObjectParam(q: Query): IncludeObject {
-  const v = q1(q, 'includeObject');
-  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
-  return 'Metadata';
 }
 
 function negotiateSafe(req: FastifyRequest): ResponseForm {
