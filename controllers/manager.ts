@@ -8,7 +8,8 @@ import { serveHealth, type HealthServer } from '../src/component/health-server.j
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { LeaderElector, SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { runLeaderTerms } from '../src/component/leader-terms.js';
 import { errorMessage, type Controller, type ControllerDescriptor } from './controller.js';
 import { ControllerManagerMetrics } from './metrics.js';
 
@@ -108,34 +109,20 @@ export class ControllerManager {
       await this.lead(signal);
       return;
     }
-    const namespace = le?.namespace ?? defaultLeaseNamespace;
-    while (!signal.aborted) {
-      let term: Promise<void> | undefined;
-      const elector = new LeaderElector({
+    await runLeaderTerms(
+      {
         client: this.opts.client,
-        namespace,
+        namespace: le?.namespace ?? defaultLeaseNamespace,
         name: this.leaseName,
         identity: this.identity,
         ...(le?.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: le.leaseDurationSeconds } : {}),
         ...(le?.renewDeadlineSeconds !== undefined ? { renewDeadlineSeconds: le.renewDeadlineSeconds } : {}),
         ...(le?.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: le.retryPeriodSeconds } : {}),
-        // A clean shutdown hands over at once instead of making the next leader wait out the lease.
-        releaseOnCancel: true,
-        onStartedLeading: (leading) => {
-          this.log.info({ lease: `${namespace}/${this.leaseName}`, identity: this.identity }, 'successfully acquired lease');
-          term = this.lead(leading);
-        },
-        onStoppedLeading: () => {
-          if (!signal.aborted) this.log.warn({ identity: this.identity }, 'leader election lost');
-        },
-        onNewLeader: (leader) => {
-          if (leader !== this.identity) this.log.info({ leader }, 'new leader elected');
-        },
-        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'leader election'),
-      });
-      await elector.run(signal);
-      await term;
-    }
+        log: this.log,
+        lead: (leading) => this.lead(leading),
+      },
+      signal,
+    );
   }
 
   /** One leadership term: fresh caches and controllers, run until the signal aborts. */

@@ -7,7 +7,8 @@ import { serveHealth, type HealthServer } from '../src/component/health-server.j
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { LeaderElector, SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { runLeaderTerms } from '../src/component/leader-terms.js';
 import { schedulerConfigFrom, type SchedulerConfig } from './config.js';
 import { SchedulerMetrics } from './metrics.js';
 import { Scheduler } from './scheduler.js';
@@ -86,9 +87,8 @@ export class SchedulerServer {
       await this.lead(signal);
       return;
     }
-    while (!signal.aborted) {
-      let term: Promise<void> | undefined;
-      const elector = new LeaderElector({
+    await runLeaderTerms(
+      {
         client: this.opts.client,
         namespace: le.resourceNamespace,
         name: le.resourceName,
@@ -96,23 +96,11 @@ export class SchedulerServer {
         leaseDurationSeconds: le.leaseDurationSeconds,
         renewDeadlineSeconds: le.renewDeadlineSeconds,
         retryPeriodSeconds: le.retryPeriodSeconds,
-        // A clean shutdown hands over at once instead of making the next leader wait out the lease.
-        releaseOnCancel: true,
-        onStartedLeading: (leading) => {
-          this.log.info({ lease: `${le.resourceNamespace}/${le.resourceName}`, identity: this.identity }, 'successfully acquired lease');
-          term = this.lead(leading);
-        },
-        onStoppedLeading: () => {
-          if (!signal.aborted) this.log.warn({ identity: this.identity }, 'leader election lost');
-        },
-        onNewLeader: (leader) => {
-          if (leader !== this.identity) this.log.info({ leader }, 'new leader elected');
-        },
-        onError: (err) => this.log.warn({ err: errorMessage(err) }, 'leader election'),
-      });
-      await elector.run(signal);
-      await term;
-    }
+        log: this.log,
+        lead: (leading) => this.lead(leading),
+      },
+      signal,
+    );
   }
 
   private async lead(signal: AbortSignal): Promise<void> {
