@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { commandRegistrars } from './commands/index.js';
 
 export const SKIFF_VERSION: string = (() => {
   try {
@@ -124,6 +125,8 @@ export function buildProgram(): Command {
       const { up } = await import('../cluster/up.js');
       await up({ ...flags, kubeconfig: flags.kubeconfig ?? join(flags.home, 'kubeconfig') }).catch(fail);
     });
+
+  for (const register of commandRegistrars) register(program);
 
   return program;
 }
