@@ -53,3 +53,40 @@ build() {
   say "npm run build"
   npm run --silent build
 }
+
+# Docker: install Debian's docker.io when missing and start dockerd when it
+# is not answering. DOCKERD_STARTED_PID is set when this script started it,
+# so the caller can stop exactly that process (and nothing it did not start).
+DOCKERD_STARTED_PID=""
+docker_answers() { docker info >/dev/null 2>&1; }
+ensure_docker() {
+  if ! command -v dockerd >/dev/null 2>&1; then
+    apt_install docker.io
+  fi
+  command -v docker >/dev/null 2>&1 || die "the docker CLI is not on PATH after installing docker.io"
+  if docker_answers; then return; fi
+  [ "$(id -u)" = 0 ] || die "the Docker engine is not running: start it (sudo systemctl start docker, or sudo dockerd) and run this again"
+  local log="${SKIFF_DOCKERD_LOG:-/tmp/skiff-dockerd.log}"
+  say "starting dockerd (log: $log)"
+  dockerd >"$log" 2>&1 &
+  DOCKERD_STARTED_PID=$!
+  for _ in $(seq 1 60); do
+    docker_answers && return
+    kill -0 "$DOCKERD_STARTED_PID" 2>/dev/null || die "dockerd exited at start; see $log"
+    sleep 0.5
+  done
+  die "dockerd did not answer within 30 s; see $log"
+}
+
+stop_started_dockerd() {
+  if [ -n "$DOCKERD_STARTED_PID" ] && kill -0 "$DOCKERD_STARTED_PID" 2>/dev/null; then
+    kill "$DOCKERD_STARTED_PID" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$DOCKERD_STARTED_PID" 2>/dev/null || return 0; sleep 0.25; done
+  fi
+}
+
+ensure_test_images() {
+  command -v gcc >/dev/null 2>&1 || apt_install gcc libc6-dev
+  say "building the local images"
+  bash scripts/build-images.sh
+}

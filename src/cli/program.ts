@@ -2,9 +2,8 @@
 // component lazily so that light commands (version, help) start fast.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { commandRegistrars } from './commands/index.js';
+import { addGlobalFlags } from './flags.js';
 
 export const SKIFF_VERSION: string = (() => {
   try {
@@ -38,6 +37,7 @@ export function buildProgram(): Command {
     .description('Skiff: a Kubernetes-style container orchestrator. Every component and the kubectl-like verbs are subcommands.')
     .version(SKIFF_VERSION, '--skiff-version', 'print the version number and exit')
     .showHelpAfterError("(run 'skiff --help' for usage)");
+  addGlobalFlags(program);
 
   program
     .command('version')
@@ -110,20 +110,6 @@ export function buildProgram(): Command {
     .action(async (flags: { kubeconfig?: string; config?: string; port: number; leaderElect?: boolean; logLevel: string }) => {
       const { runScheduler } = await import('../../scheduler/main.js');
       await runScheduler(flags).catch(fail);
-    });
-
-  program
-    .command('up')
-    .description('Start a local control plane (etcd, the apiserver with TLS and tokens, the controller-manager, the scheduler) in the foreground and write an admin kubeconfig')
-    .option('--home <dir>', 'where the cluster keeps its data, certificates, tokens and logs', join(homedir(), '.skiff'))
-    .option('--kubeconfig <file>', 'where to write the admin kubeconfig (default: <home>/kubeconfig)')
-    .option('--apiserver-port <port>', 'apiserver HTTPS port', int('--apiserver-port'), 6443)
-    .option('--etcd-port <port>', 'etcd client port', int('--etcd-port'), 2379)
-    .option('--etcd-peer-port <port>', 'etcd peer port', int('--etcd-peer-port'), 2380)
-    .option('--log-level <level>', 'component log level', 'info')
-    .action(async (flags: { home: string; kubeconfig?: string; apiserverPort: number; etcdPort: number; etcdPeerPort: number; logLevel: string }) => {
-      const { up } = await import('../cluster/up.js');
-      await up({ ...flags, kubeconfig: flags.kubeconfig ?? join(flags.home, 'kubeconfig') }).catch(fail);
     });
 
   for (const register of commandRegistrars) register(program);

@@ -48,21 +48,15 @@ export interface StartEtcdOptions {
   logFile?: string;
 }
 
-export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProcess> {
-  const binary = etcdBinary();
-  const [freeClient, freePeer] = await freePorts(2);
-  const clientPort = opts.clientPort ?? freeClient!;
-  const peerPort = opts.peerPort ?? freePeer!;
-  const endpoint = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-etcd-')));
-  if (!temporary) await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const args = [
+/** etcd's command line for one member on loopback: the same for tests and for `skiff up` */
+export function etcdArgs(o: { dataDir: string; clientPort: number; peerPort: number; logLevel: string }): string[] {
+  const endpoint = `http://127.0.0.1:${o.clientPort}`;
+  const peer = `http://127.0.0.1:${o.peerPort}`;
+  return [
     '--name',
     'default',
     '--data-dir',
-    dataDir,
+    o.dataDir,
     '--listen-client-urls',
     endpoint,
     '--advertise-client-urls',
@@ -76,8 +70,21 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
     '--logger',
     'zap',
     '--log-level',
-    opts.logFile ? 'warn' : 'error',
+    o.logLevel,
   ];
+}
+
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProcess> {
+  const binary = etcdBinary();
+  const [freeClient, freePeer] = await freePorts(2);
+  const clientPort = opts.clientPort ?? freeClient!;
+  const peerPort = opts.peerPort ?? freePeer!;
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const temporary = !opts.dataDir;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-etcd-')));
+  if (!temporary) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const args = etcdArgs({ dataDir, clientPort, peerPort, logLevel: opts.logFile ? 'warn' : 'error' });
 
   let child: ChildProcess;
   try {
@@ -129,7 +136,7 @@ async function launch(binary: string, args: string[], endpoint: string, logFile?
   return child;
 }
 
-async function waitHealthy(endpoint: string): Promise<void> {
+export async function waitHealthy(endpoint: string): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
@@ -146,11 +153,11 @@ async function waitHealthy(endpoint: string): Promise<void> {
   throw new Error(`etcd at ${endpoint} not healthy after ${HEALTH_TIMEOUT_MS} ms: ${last}`);
 }
 
-export async function terminate(child: ChildProcess): Promise<void> {
+export async function terminate(child: ChildProcess, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   await exited;
   clearTimeout(timer);
 }

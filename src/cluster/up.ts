@@ -1,77 +1,369 @@
-// `skiff up`: a local control plane from one command. Generates the cluster's
-// CA, serving certificate and admin token on first start (under --home),
-// starts etcd and the apiserver as supervised child processes with their own
-// log files, writes the admin kubeconfig, and stays in the foreground until
-// interrupted; then stops what it started.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `skiff up`: a whole local cluster from one command. The command itself
+// starts a supervisor (`skiff up --foreground`, detached, logging to
+// <home>/logs/up.log), follows its progress line by line, and returns once
+// every node is Ready. The supervisor generates the cluster's CA,
+// certificates and per-component tokens on first start, runs etcd, the
+// apiserver, the controller-manager, the scheduler, the cluster DNS and, for
+// each node, a kubelet and a proxy as child processes with their own logs,
+// restarts any that dies, and stops them all on SIGTERM (`skiff down`).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { startEtcd, terminate, type EtcdProcess } from './etcd.js';
+import { etcdArgs, etcdBinary, waitHealthy } from './etcd.js';
 import { ensureServingCert } from './pki.js';
+import { clusterLayout, type ClusterLayout } from './layout.js';
+import { isAlive, readState, runningCluster, writeState, type ClusterState } from './state.js';
+import { Supervisor } from './supervisor.js';
+import { ensureTokens } from './tokens.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest.js';
 
 export interface UpOptions {
   home: string;
   kubeconfig: string;
+  nodes: number;
+  runtime: 'docker' | 'simulated';
+  proxyMode?: 'userspace' | 'iptables';
   apiserverPort: number;
   etcdPort: number;
   etcdPeerPort: number;
   logLevel: string;
+  /** stay attached (the supervisor itself); otherwise start it in the background and follow it */
+  foreground?: boolean;
+  /** how long to wait for every node to be Ready */
+  timeoutSeconds?: number;
+  /** extra flags per component, as k3s' --kube-apiserver-arg */
+  apiserverArgs?: string[];
+  controllerManagerArgs?: string[];
+  schedulerArgs?: string[];
+  kubeletArgs?: string[];
+  proxyArgs?: string[];
 }
+
+const READY_MARK = '==> ready';
+const FAILED_MARK = 'error: ';
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-function isAlive(pid: number): boolean {
+/** `skiff up` as a user runs it: start the supervisor in the background and follow it to Ready. */
+export async function up(opts: UpOptions): Promise<void> {
+  if (opts.foreground) return superviseCluster(opts);
+  const running = runningCluster(opts.home);
+  if (running) {
+    say(`A Skiff cluster is already running from ${opts.home} (pid ${running.pid}, ${running.nodes.length} nodes); nothing changed.`);
+    say(`  skiff status --home ${opts.home}    # its components`);
+    return;
+  }
+  mkdirSync(join(opts.home, 'logs'), { recursive: true, mode: 0o700 });
+  const logFile = join(opts.home, 'logs', 'up.log');
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const out = openSync(logFile, 'a');
+  const args = [CLI, 'up', '--foreground', ...forwardedFlags(opts)];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+
+  const deadline = Date.now() + ((opts.timeoutSeconds ?? 300) + 30) * 1000;
+  let pos = offset;
+  let pending = '';
+  for (;;) {
+    const chunk = readFrom(logFile, pos);
+    pos += chunk.length;
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      say(line);
+      if (line.startsWith(READY_MARK)) {
+        nextSteps(opts);
+        return;
+      }
+    }
+    if (exited !== null) throw new Error(`the cluster did not start (see ${logFile})`);
+    if (Date.now() > deadline) throw new Error(`the cluster is not ready after ${opts.timeoutSeconds ?? 300}s (still starting; see ${logFile})`);
+    await sleep(100);
+  }
+}
+
+function readFrom(file: string, pos: number): Buffer {
+  const fd = openSync(file, 'r');
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    const size = statSync(file).size;
+    if (size <= pos) return Buffer.alloc(0);
+    const buf = Buffer.alloc(size - pos);
+    readSync(fd, buf, 0, buf.length, pos);
+    return buf;
+  } finally {
+    closeSync(fd);
   }
 }
 
-/** one bearer token per component, so that authorization can later tell them apart */
-const COMPONENT_USERS: Record<string, { user: string; groups: string }> = {
-  admin: { user: 'admin', groups: 'system:masters' },
-  'controller-manager': { user: 'system:kube-controller-manager', groups: '' },
-  scheduler: { user: 'system:kube-scheduler', groups: '' },
-};
-
-function ensureTokens(home: string): Record<string, string> {
-  const file = join(home, 'tokens.csv');
-  const tokens: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const [token, user] = line.split(',').map((f) => f.trim());
-      const component = Object.entries(COMPONENT_USERS).find(([, u]) => u.user === user)?.[0];
-      if (token && component) tokens[component] = token;
-    }
-  }
-  let changed = false;
-  for (const component of Object.keys(COMPONENT_USERS)) {
-    if (!tokens[component]) {
-      tokens[component] = randomBytes(24).toString('hex');
-      changed = true;
-    }
-  }
-  if (changed) {
-    const lines = Object.entries(COMPONENT_USERS).map(([c, u]) => `${tokens[c]},${u.user},${u.user},"${u.groups}"`);
-    writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
-  }
-  return tokens;
+function forwardedFlags(o: UpOptions): string[] {
+  const f = [
+    '--home', o.home,
+    '--kubeconfig', o.kubeconfig,
+    '--nodes', String(o.nodes),
+    '--runtime', o.runtime,
+    '--apiserver-port', String(o.apiserverPort),
+    '--etcd-port', String(o.etcdPort),
+    '--etcd-peer-port', String(o.etcdPeerPort),
+    '--log-level', o.logLevel,
+    '--timeout', String(o.timeoutSeconds ?? 300),
+  ];
+  if (o.proxyMode) f.push('--proxy-mode', o.proxyMode);
+  const extra: [string, string[] | undefined][] = [
+    ['--apiserver-arg', o.apiserverArgs],
+    ['--controller-manager-arg', o.controllerManagerArgs],
+    ['--scheduler-arg', o.schedulerArgs],
+    ['--kubelet-arg', o.kubeletArgs],
+    ['--proxy-arg', o.proxyArgs],
+  ];
+  for (const [flag, values] of extra) for (const v of values ?? []) f.push(`${flag}=${v}`);
+  return f;
 }
 
-async function waitReady(url: string, ca: string, component: Supervisor, timeoutMs = 30_000): Promise<void> {
+function nextSteps(o: UpOptions): void {
+  const kc = o.kubeconfig;
+  const manifests = join(REPO, 'manifests');
+  say('');
+  say(`Admin kubeconfig: ${kc}`);
+  say(`Logs:             ${join(o.home, 'logs')}`);
+  say('Try:');
+  say(`  skiff get nodes`);
+  say(`  skiff apply -f ${join(manifests, 'deployment.yaml')}`);
+  say(`  skiff get pods -o wide`);
+  say(`  kubectl --kubeconfig ${kc} get all`);
+  say(`  skiff status     # components, pids, health, logs`);
+  say(`  skiff down       # stop everything (data kept; --purge removes it)`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** flags a component gets from --<component>-arg=--flag=value (or --flag value) */
+function extraArgs(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => (v.startsWith('--') ? [v] : [`--${v}`]));
+}
+
+/** The supervisor: runs until SIGTERM/SIGINT, then stops every component it started. */
+export async function superviseCluster(opts: UpOptions): Promise<void> {
+  const layout = clusterLayout(opts);
+  mkdirSync(layout.logs, { recursive: true, mode: 0o700 });
+  const previous = readState(opts.home);
+  if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
+    say(`A Skiff cluster is already running from ${opts.home} (pid ${previous.pid}); nothing changed.`);
+    return;
+  }
+  const started = Date.now();
+  const step = (msg: string) => say(`==> ${msg} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  const supervisors: Supervisor[] = [];
+  const state: ClusterState = {
+    pid: process.pid,
+    home: opts.home,
+    startedAt: new Date().toISOString(),
+    apiserver: layout.apiserverURL,
+    kubeconfig: opts.kubeconfig,
+    runtime: opts.runtime,
+    nodes: layout.nodes.map((n) => n.name),
+    ready: false,
+    components: [],
+  };
+  const health: Record<string, string> = {};
+  const save = () => {
+    state.components = supervisors.map((s) => ({
+      name: s.name,
+      pid: s.pid,
+      logFile: s.logFile,
+      restarts: s.restarts,
+      ...(health[s.name] ? { health: health[s.name] } : {}),
+    }));
+    writeState(state);
+  };
+  const supervise = (name: string, command: string, args: string[], healthURL?: string): Supervisor => {
+    if (healthURL) health[name] = healthURL;
+    const s = new Supervisor({ name, logFile: join(layout.logs, `${name}.log`), command, args, onChange: save, say });
+    supervisors.push(s);
+    s.start();
+    return s;
+  };
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('==> stopping');
+    for (const s of [...supervisors].reverse()) await s.stop();
+    state.ready = false;
+    save();
+    state.pid = 0;
+    writeState(state);
+    say('==> stopped');
+  };
+  const signalled = new Promise<void>((resolve) => {
+    const onSignal = () => void stopAll().then(resolve);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  save();
+
+  try {
+    step('certificates and tokens');
+    const { ca, apiserverCert, kubeletCerts } = ensurePki(layout);
+    const components = ['admin', 'controller-manager', 'scheduler', ...layout.nodes.flatMap((n) => [`kubelet-${n.name}`, `proxy-${n.name}`])];
+    const tokens = ensureTokens(opts.home, components);
+    const kubeconfigFor = (component: string) => {
+      const file = join(opts.home, `${component}.kubeconfig`);
+      writeKubeconfig(file, { server: layout.apiserverURL, token: tokens[component]!, ca, userName: component });
+      return file;
+    };
+
+    if (opts.runtime === 'docker') {
+      step('container images (scripts/build-images.sh)');
+      await buildImages(join(layout.logs, 'images.log'));
+    }
+
+    step(`etcd (data in ${layout.etcdData})`);
+    const etcdURL = `http://127.0.0.1:${opts.etcdPort}`;
+    const etcd = supervise(
+      'etcd',
+      etcdBinary(),
+      etcdArgs({ dataDir: layout.etcdData, clientPort: opts.etcdPort, peerPort: opts.etcdPeerPort, logLevel: 'warn' }),
+      `${etcdURL}/health`,
+    );
+    await Promise.race([waitHealthy(etcdURL), exitedEarly(etcd)]);
+
+    step(`apiserver on ${layout.apiserverURL}`);
+    const apiserver = supervise(
+      'apiserver',
+      process.execPath,
+      [
+        CLI, 'apiserver',
+        '--etcd-servers', etcdURL,
+        '--secure-port', String(opts.apiserverPort),
+        '--tls-cert-file', apiserverCert.certFile,
+        '--tls-private-key-file', apiserverCert.keyFile,
+        '--token-auth-file', join(opts.home, 'tokens.csv'),
+        '--log-level', opts.logLevel,
+        ...extraArgs(opts.apiserverArgs),
+      ],
+      `${layout.apiserverURL}/readyz`,
+    );
+    await Promise.race([waitReadyz(layout.apiserverURL, ca), exitedEarly(apiserver)]);
+    writeKubeconfig(opts.kubeconfig, { server: layout.apiserverURL, token: tokens.admin!, ca });
+
+    step('controller-manager and scheduler');
+    supervise(
+      'controller-manager',
+      process.execPath,
+      [CLI, 'controller-manager', '--kubeconfig', kubeconfigFor('controller-manager'), '--port', String(layout.controllerManagerPort), '--log-level', opts.logLevel, ...extraArgs(opts.controllerManagerArgs)],
+      `http://127.0.0.1:${layout.controllerManagerPort}/healthz`,
+    );
+    supervise(
+      'scheduler',
+      process.execPath,
+      [CLI, 'scheduler', '--kubeconfig', kubeconfigFor('scheduler'), '--port', String(layout.schedulerPort), '--log-level', opts.logLevel, ...extraArgs(opts.schedulerArgs)],
+      `http://127.0.0.1:${layout.schedulerPort}/healthz`,
+    );
+
+    for (const node of layout.nodes) {
+      step(`node ${node.name} on ${node.ip}: kubelet (${opts.runtime}) and proxy`);
+      const cert = kubeletCerts[node.name]!;
+      supervise(
+        `kubelet-${node.name}`,
+        process.execPath,
+        [
+          CLI, 'kubelet',
+          '--kubeconfig', kubeconfigFor(`kubelet-${node.name}`),
+          '--node-name', node.name,
+          '--node-ip', node.ip,
+          '--runtime', opts.runtime,
+          '--root-dir', node.rootDir,
+          '--port', String(node.kubeletPort),
+          '--healthz-port', String(node.kubeletHealthzPort),
+          '--tls-cert-file', cert.certFile,
+          '--tls-private-key-file', cert.keyFile,
+          '--client-ca-file', join(layout.pki, 'ca.crt'),
+          '--log-level', opts.logLevel,
+          ...extraArgs(opts.kubeletArgs),
+        ],
+        `http://127.0.0.1:${node.kubeletHealthzPort}/healthz`,
+      );
+    }
+
+    const want = layout.nodes.length;
+    const client = new RestClient({ server: layout.apiserverURL, token: tokens.admin!, ca, namespace: 'default', contextName: 'skiff' }, { rateLimit: false });
+    try {
+      let seen = -1;
+      const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
+      for (;;) {
+        const ready = await readyNodes(client, state.nodes).catch(() => 0);
+        if (ready !== seen) {
+          step(`nodes Ready: ${ready}/${want}`);
+          seen = ready;
+        }
+        if (ready === want) break;
+        if (stopping) return;
+        if (Date.now() > deadline) throw new Error(`only ${ready} of ${want} nodes Ready after ${opts.timeoutSeconds ?? 300}s`);
+        await sleep(200);
+      }
+    } finally {
+      await client.close();
+    }
+    state.ready = true;
+    save();
+    say(`${READY_MARK}: ${want} node${want === 1 ? '' : 's'} Ready, apiserver at ${layout.apiserverURL} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  } catch (err) {
+    say(`${FAILED_MARK}${(err as Error).message}`);
+    await stopAll();
+    process.exitCode = 1;
+    return;
+  }
+  await signalled;
+}
+
+function ensurePki(layout: ClusterLayout) {
+  const apiserverCert = ensureServingCert(layout.pki, 'apiserver', {
+    dns: ['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: ['127.0.0.1', '10.96.0.1'],
+  });
+  const kubeletCerts = Object.fromEntries(
+    layout.nodes.map((n) => [n.name, ensureServingCert(layout.pki, `kubelet-${n.name}`, { dns: [n.name, 'localhost'], ips: [n.ip] })]),
+  );
+  const ca = readFileSync(join(layout.pki, 'ca.crt'), 'utf8');
+  return { ca, apiserverCert, kubeletCerts };
+}
+
+async function readyNodes(client: RestClient, names: string[]): Promise<number> {
+  type NodeList = { items: { metadata: { name?: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
+  const list = (await client.request<NodeList>('GET', '/api/v1/nodes')) as NodeList;
+  return list.items.filter(
+    (n) => names.includes(n.metadata.name ?? '') && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
+}
+
+function exitedEarly(s: Supervisor): Promise<never> {
+  return new Promise((_, reject) => {
+    const t = setInterval(() => {
+      if (s.crashed) {
+        clearInterval(t);
+        reject(new Error(`${s.name} exited at start: see ${s.logFile}`));
+      }
+    }, 100);
+    t.unref();
+  });
+}
+
+async function waitReadyz(url: string, ca: string, timeoutMs = 60_000): Promise<void> {
   const agent = new Agent({ connect: { ca } });
   const deadline = Date.now() + timeoutMs;
   let last = '';
   try {
     while (Date.now() < deadline) {
-      if (component.exitedEarly) throw new Error(`apiserver exited: see ${component.logFile}`);
       try {
         const res = await request(`${url}/readyz`, { dispatcher: agent, headersTimeout: 1000, bodyTimeout: 1000 });
         const body = await res.body.text();
@@ -80,166 +372,25 @@ async function waitReady(url: string, ca: string, component: Supervisor, timeout
       } catch (err) {
         last = (err as Error).message;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   } finally {
     await agent.close();
   }
-  throw new Error(`apiserver not ready after ${timeoutMs} ms: ${last}`);
+  throw new Error(`apiserver not ready after ${timeoutMs / 1000}s: ${last}`);
 }
 
-/**
- * One component process of the cluster, restarted with growing delays when
- * it dies (and the terminal says so), stopped by its pid.
- */
-class Supervisor {
-  private child?: ChildProcess;
-  private stopping = false;
-  private backoffMs = 1000;
-  exitedEarly = false;
-
-  constructor(
-    readonly name: string,
-    readonly logFile: string,
-    private readonly args: string[],
-  ) {}
-
-  start(): void {
-    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-    const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [cli, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
-    const started = Date.now();
-    child.once('exit', (code, signal) => {
-      log.end();
-      if (this.stopping) return;
-      this.exitedEarly = true;
-      if (Date.now() - started > 60_000) this.backoffMs = 1000;
-      say(`${this.name} exited (code ${code}, signal ${signal}); restarting in ${this.backoffMs / 1000}s (log: ${this.logFile})`);
-      setTimeout(() => {
-        if (!this.stopping) this.start();
-      }, this.backoffMs);
-      this.backoffMs = Math.min(this.backoffMs * 2, 60_000);
-    });
-    this.child = child;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.child) await terminate(this.child);
-  }
-}
-
-export async function up(opts: UpOptions): Promise<void> {
-  const { home } = opts;
-  const logs = join(home, 'logs');
-  mkdirSync(logs, { recursive: true, mode: 0o700 });
-  const pidFile = join(home, 'up.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    if (pid && isAlive(pid)) {
-      say(`A Skiff cluster is already running from ${home} (pid ${pid}); nothing changed.`);
-      return;
-    }
-  }
-  writeFileSync(pidFile, String(process.pid));
-
-  say('==> certificates');
-  const pki = join(home, 'pki');
-  const cert = ensureServingCert(pki, 'apiserver', { dns: ['localhost', hostname()], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(pki, 'ca.crt'), 'utf8');
-  const tokens = ensureTokens(home);
-
-  say(`==> etcd (data in ${join(home, 'etcd')})`);
-  let etcd: EtcdProcess | undefined;
-  const supervisors: Supervisor[] = [];
-  const stopAll = async () => {
-    for (const s of supervisors.reverse()) await s.stop();
-    if (etcd) await etcd.stop();
-    rmSync(pidFile, { force: true });
-  };
+async function buildImages(logFile: string): Promise<void> {
+  const script = join(REPO, 'scripts', 'build-images.sh');
+  const out = openSync(logFile, 'a');
   try {
-    etcd = await startEtcd({
-      dataDir: join(home, 'etcd'),
-      clientPort: opts.etcdPort,
-      peerPort: opts.etcdPeerPort,
-      logFile: join(logs, 'etcd.log'),
+    const child = spawn('bash', [script], { stdio: ['ignore', out, out] });
+    const code = await new Promise<number>((resolve) => {
+      child.once('error', () => resolve(127));
+      child.once('exit', (c) => resolve(c ?? 1));
     });
-
-    say('==> apiserver');
-    const apiserver = new Supervisor('apiserver', join(logs, 'apiserver.log'), [
-      'apiserver',
-      '--etcd-servers',
-      etcd.endpoint,
-      '--secure-port',
-      String(opts.apiserverPort),
-      '--tls-cert-file',
-      cert.certFile,
-      '--tls-private-key-file',
-      cert.keyFile,
-      '--token-auth-file',
-      join(home, 'tokens.csv'),
-      '--log-level',
-      opts.logLevel,
-    ]);
-    supervisors.push(apiserver);
-    apiserver.start();
-    const url = `https://127.0.0.1:${opts.apiserverPort}`;
-    await waitReady(url, ca, apiserver);
-
-    say('==> controller-manager');
-    const cmKubeconfig = join(home, 'controller-manager.kubeconfig');
-    writeKubeconfig(cmKubeconfig, { server: url, token: tokens['controller-manager']!, ca, userName: 'controller-manager' });
-    const cm = new Supervisor('controller-manager', join(logs, 'controller-manager.log'), [
-      'controller-manager',
-      '--kubeconfig',
-      cmKubeconfig,
-      '--port',
-      '0',
-      '--log-level',
-      opts.logLevel,
-    ]);
-    supervisors.push(cm);
-    cm.start();
-
-    say('==> scheduler');
-    const schedKubeconfig = join(home, 'scheduler.kubeconfig');
-    writeKubeconfig(schedKubeconfig, { server: url, token: tokens.scheduler!, ca, userName: 'scheduler' });
-    const scheduler = new Supervisor('scheduler', join(logs, 'scheduler.log'), [
-      'scheduler',
-      '--kubeconfig',
-      schedKubeconfig,
-      '--port',
-      '0',
-      '--log-level',
-      opts.logLevel,
-    ]);
-    supervisors.push(scheduler);
-    scheduler.start();
-
-    writeKubeconfig(opts.kubeconfig, { server: url, token: tokens.admin!, ca });
-    say(`==> ready: apiserver at ${url} (etcd ${etcd.endpoint})`);
-    say('');
-    say(`Admin kubeconfig: ${opts.kubeconfig}`);
-    say(`Logs:             ${logs}`);
-    say('Try:');
-    say(`  kubectl --kubeconfig ${opts.kubeconfig} get namespaces`);
-    const manifests = fileURLToPath(new URL('../../../manifests', import.meta.url));
-    say(`  kubectl --kubeconfig ${opts.kubeconfig} apply -f ${join(manifests, 'namespace.yaml')}`);
-    say(`  kubectl --kubeconfig ${opts.kubeconfig} -n demo apply -f ${join(manifests, 'pod.yaml')}`);
-    say('Press Ctrl-C to stop the cluster (its data stays in ' + home + ').');
-  } catch (err) {
-    await stopAll();
-    throw err;
+    if (code !== 0) throw new Error(`building the local images failed (exit ${code}); see ${logFile}`);
+  } finally {
+    closeSync(out);
   }
-
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      say('==> stopping');
-      void stopAll().then(resolve);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
 }
