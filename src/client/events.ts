@@ -1,8 +1,12 @@
 // Recording core/v1 Events about objects, for every component (client-go's
 // EventRecorder with its correlator's de-duplication): the same event again for the same object
 // (same source, type, reason and message) bumps count and lastTimestamp on
-// the Event already written instead of creating another. Recording never
-// fails the caller: an event that cannot be written is logged and dropped.
+// the Event already written instead of creating another. Like the
+// correlator's aggregator, once an object has had 10 events of one source,
+// type and reason with different messages within 10 minutes, further ones
+// go into a single "(combined from similar events): ..." Event that counts
+// them and carries the latest message. Recording never fails the caller: an
+// event that cannot be written is logged and dropped.
 import type { Logger } from 'pino';
 import type { Event } from '../api/core/v1.js';
 import type { KubeObject } from '../api/meta.js';
@@ -15,6 +19,16 @@ const eventsRef: ResourceRef = { group: '', version: 'v1', plural: 'events', nam
 export type EventType = 'Normal' | 'Warning';
 
 type EventObject = Event & KubeObject;
+
+/** client-go's defaultAggregateMaxEvents and defaultAggregateIntervalInSeconds. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+const AGGREGATE_PREFIX = '(combined from similar events): ';
+
+interface SimilarEvents {
+  messages: Set<string>;
+  lastMs: number;
+}
 
 interface Seen {
   name: string;
@@ -38,11 +52,15 @@ export interface EventRecorderOptions {
   cacheSize?: number;
   /** reportingInstance, e.g. "<hostname>_<id>" */
   instance?: string;
+  /** source.host: the node a kubelet's events come from */
+  host?: string;
 }
 
 export class EventRecorder {
   private readonly events: ResourceClient<EventObject>;
   private readonly seen = new Map<string, Seen>();
+  /** by source, object, type and reason: the distinct messages seen lately */
+  private readonly similar = new Map<string, SimilarEvents>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private readonly cacheSize: number;
@@ -66,10 +84,13 @@ export class EventRecorder {
       apiVersion: obj.apiVersion ?? this.opts.involvedKind?.apiVersion,
       resourceVersion: obj.metadata.resourceVersion,
     };
-    const key = [this.opts.component, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion, type, reason, message].join('\u0000');
+    const aggregateKey = [this.opts.component, this.opts.host ?? '', involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion, type, reason].join('\u0000');
+    const combined = this.aggregate(aggregateKey, message);
+    const key = combined ? aggregateKey : `${aggregateKey}\u0000${message}`;
+    const text = combined ? AGGREGATE_PREFIX + message : message;
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => this.write(key, involved, type, reason, message, action))
+      .then(() => this.write(key, involved, type, reason, text, action))
       .catch((err: unknown) => {
         this.opts.log?.warn({ reason, err: err instanceof Error ? err.message : String(err) }, 'could not record event');
       })
@@ -77,6 +98,30 @@ export class EventRecorder {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
+  }
+
+  /**
+   * EventAggregate: whether this event joins the combined one of its kind,
+   * because enough different messages of that kind came lately.
+   */
+  private aggregate(aggregateKey: string, message: string): boolean {
+    const nowMs = this.now();
+    let record = this.similar.get(aggregateKey);
+    if (!record || nowMs - record.lastMs > AGGREGATE_INTERVAL_MS) record = { messages: new Set(), lastMs: nowMs };
+    record.messages.add(message);
+    record.lastMs = nowMs;
+    this.similar.delete(aggregateKey);
+    this.similar.set(aggregateKey, record);
+    while (this.similar.size > this.cacheSize) {
+      const oldest = this.similar.keys().next().value;
+      if (oldest === undefined) break;
+      this.similar.delete(oldest);
+    }
+    if (record.messages.size < AGGREGATE_MAX_EVENTS) return false;
+    // Keep the set from growing past the threshold (client-go pops one at random).
+    const any = record.messages.values().next().value;
+    if (any !== undefined) record.messages.delete(any);
+    return true;
   }
 
   /** Resolves once every event recorded so far has been written (or given up on). */
@@ -97,7 +142,7 @@ export class EventRecorder {
     const seen = this.seen.get(key);
     if (seen) {
       try {
-        await this.events.patch(seen.namespace, seen.name, { count: seen.count + 1, lastTimestamp: timestamp }, 'merge');
+        await this.events.patch(seen.namespace, seen.name, { count: seen.count + 1, lastTimestamp: timestamp, message }, 'merge');
         seen.count++;
         this.touch(key, seen);
         return;
@@ -114,7 +159,7 @@ export class EventRecorder {
       involvedObject: involved,
       reason,
       message,
-      source: { component: this.opts.component },
+      source: { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
       count: 1,
