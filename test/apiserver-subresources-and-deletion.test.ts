@@ -92,6 +92,13 @@ describe('delete', () => {
     expect(still.status).toBe(200);
     expect((still.json as KubeObject).metadata.deletionTimestamp).toBe(terminating.metadata.deletionTimestamp);
 
+    // the kubelet's status writes and a user's label during the grace period keep the pod
+    const withStatus = { ...(still.json as KubeObject), status: { phase: 'Running' } };
+    expect((await http.put(`${POD_PATH(ns, 'web')}/status`, withStatus)).status).toBe(200);
+    const labelled = await http.patch(POD_PATH(ns, 'web'), { metadata: { labels: { late: 'yes' } } }, 'application/merge-patch+json');
+    expect(labelled.status, labelled.text).toBe(200);
+    expect(await exists(POD_PATH(ns, 'web'))).toBe(true);
+
     // a longer grace period cannot extend a deletion already under way
     const longer = await http.delete(`${POD_PATH(ns, 'web')}?gracePeriodSeconds=120`);
     expect(longer.status).toBe(200);

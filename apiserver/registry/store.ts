@@ -400,7 +400,10 @@ export class ResourceStore {
       if (opts.dryRun) return prepared;
       let allocation: Allocation | undefined;
       try {
-        if (prepared.metadata.deletionTimestamp && this.strategy.canFinalize(prepared)) {
+        // As Kubernetes' shouldDeleteDuringUpdate: the last finalizer going deletes the object, but
+        // an object still inside its grace period (a terminating pod) stays until its deleter confirms.
+        const inGrace = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+        if (prepared.metadata.deletionTimestamp && !inGrace && this.strategy.canFinalize(prepared)) {
           const res = await this.storage.delete(key, kv.modRevision);
           const gone = res.value as KubeObject;
           await this.strategy.releaseForDelete?.(gone);
