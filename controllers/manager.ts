@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { setMaxListeners } from 'node:events';
 import { runLeaderTerms } from '../src/component/leader-terms.js';
 import { errorMessage, type Controller, type ControllerDescriptor } from './controller.js';
 import { ControllerManagerMetrics } from './metrics.js';
@@ -127,6 +128,8 @@ export class ControllerManager {
 
   /** One leadership term: fresh caches and controllers, run until the signal aborts. */
   private async lead(signal: AbortSignal): Promise<void> {
+    // every controller and informer of the term listens for the end of it
+    setMaxListeners(0, signal);
     this.leading = true;
     this.metrics.leaderStatus.set({ name: this.leaseName }, 1);
     const informers = new SharedInformerFactory(this.opts.client, {
