@@ -16,6 +16,8 @@ export const SERVER_VERSION = {
 
 export class Discovery {
   private readonly groups = new Map<string, ResourceInfo[]>();
+  /** groups another server serves behind this one (the aggregation layer), listed after the built-in ones */
+  private readonly aggregated: { group: string; version: string }[] = [];
 
   constructor(private readonly resources: ResourceInfo[]) {
     for (const r of resources) {
@@ -24,6 +26,11 @@ export class Discovery {
       list.push(r);
       this.groups.set(gv, list);
     }
+  }
+
+  /** Lists a group whose one version another server serves (see aggregation.ts). */
+  addAggregatedGroup(group: string, version: string): void {
+    this.aggregated.push({ group, version });
   }
 
   legacyVersions(serverAddress: string) {
@@ -37,11 +44,14 @@ export class Discovery {
   private groupNames(): string[] {
     const names: string[] = [];
     for (const r of this.resources) if (r.group && !names.includes(r.group)) names.push(r.group);
+    for (const a of this.aggregated) if (!names.includes(a.group)) names.push(a.group);
     return names;
   }
 
   group(name: string) {
-    const versions = [...new Set(this.resources.filter((r) => r.group === name).map((r) => r.version))];
+    const versions = [
+      ...new Set([...this.resources.filter((r) => r.group === name).map((r) => r.version), ...this.aggregated.filter((a) => a.group === name).map((a) => a.version)]),
+    ];
     if (versions.length === 0) return undefined;
     const gvs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
     return { kind: 'APIGroup', apiVersion: 'v1', name, versions: gvs, preferredVersion: gvs[0] };
@@ -82,6 +92,9 @@ export class Discovery {
       }
       if (r.subresources.binding) {
         resources.push({ name: `${r.plural}/binding`, singularName: '', namespaced: r.namespaced, kind: 'Binding', verbs: ['create'] });
+      }
+      if (r.group === '' && r.plural === 'pods') {
+        resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
       }
       if (r.group === '' && r.plural === 'namespaces') {
         resources.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });

@@ -4,8 +4,12 @@ import { createLogger } from '../src/log.js';
 import { ApiServer } from './server.js';
 import { TokenAuthenticator } from './auth.js';
 import type { Storage } from './storage/interface.js';
+import { metricsServerFromFlags, type AggregationFlags } from './aggregation.js';
+import { parseEventTTL } from './storage/ttl.js';
 
-export interface ApiServerFlags {
+export interface ApiServerFlags extends AggregationFlags {
+  /** how long events are kept after their last write (Go duration); 1h0m0s */
+  eventTtl?: string;
   etcdServers: string;
   storageBackend: 'etcd3' | 'memory';
   bindAddress: string;
@@ -21,12 +25,21 @@ export interface ApiServerFlags {
   minRequestTimeout: number;
   serviceClusterIpRange: string;
   serviceNodePortRange: string;
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  kubeletCertificateAuthority?: string;
+  /** DefaultTolerationSeconds for new pods; 300 */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export async function runApiServer(flags: ApiServerFlags): Promise<void> {
   const log = createLogger('apiserver', flags.logLevel);
   if (Boolean(flags.tlsCertFile) !== Boolean(flags.tlsPrivateKeyFile)) {
     throw new Error('--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  if (Boolean(flags.kubeletClientCertificate) !== Boolean(flags.kubeletClientKey)) {
+    throw new Error('--kubelet-client-certificate and --kubelet-client-key must be given together');
   }
   let storage: Storage;
   if (flags.storageBackend === 'memory') {
@@ -39,9 +52,12 @@ export async function runApiServer(flags: ApiServerFlags): Promise<void> {
   }
   const authenticator = flags.tokenAuthFile ? TokenAuthenticator.fromFile(flags.tokenAuthFile) : undefined;
   if (!authenticator) log.warn('no --token-auth-file: every request is served as system:anonymous');
+  const metricsServer = metricsServerFromFlags(flags);
   const server = new ApiServer({
     storage,
     logger: log,
+    ...(metricsServer ? { metricsServer } : {}),
+    eventTTLSeconds: parseEventTTL(flags.eventTtl ?? '1h'),
     authenticator,
     tls: flags.tlsCertFile
       ? { cert: readFileSync(flags.tlsCertFile), key: readFileSync(flags.tlsPrivateKeyFile!) }
@@ -53,6 +69,12 @@ export async function runApiServer(flags: ApiServerFlags): Promise<void> {
     minRequestTimeoutSeconds: flags.minRequestTimeout,
     serviceClusterIPRange: flags.serviceClusterIpRange,
     serviceNodePortRange: flags.serviceNodePortRange,
+    defaultNotReadyTolerationSeconds: flags.defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds: flags.defaultUnreachableTolerationSeconds,
+    kubeletClient: {
+      ...(flags.kubeletClientCertificate ? { cert: readFileSync(flags.kubeletClientCertificate), key: readFileSync(flags.kubeletClientKey!) } : {}),
+      ...(flags.kubeletCertificateAuthority ? { ca: readFileSync(flags.kubeletCertificateAuthority) } : {}),
+    },
   });
   const address = await server.start({ host: flags.bindAddress, port: flags.securePort });
   log.info({ address, tls: Boolean(flags.tlsCertFile), etcd: flags.etcdServers }, 'apiserver serving');

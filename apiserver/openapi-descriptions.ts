@@ -32,6 +32,8 @@ export const TYPE_DESCRIPTIONS: Record<string, string> = {
     'HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, which automatically manages the replica count of any resource implementing the scale subresource based on the metrics specified.',
   Lease: 'Lease defines a lease concept, used among other things for leader election and node heartbeats.',
   EndpointSlice: 'EndpointSlice represents a subset of the endpoints that implement a service.',
+  PodDisruptionBudget: 'PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods.',
+  Eviction: 'Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod.',
   Binding: 'Binding ties one object to another; for example, a pod is bound to a node by a scheduler.',
   Scale: 'Scale represents a scaling request for a resource.',
   ObjectMeta: 'ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.',

@@ -18,6 +18,7 @@ import * as batchV1 from '../src/api/batch/v1.js';
 import * as autoscalingV1 from '../src/api/autoscaling/v1.js';
 import * as autoscalingV2 from '../src/api/autoscaling/v2.js';
 import * as coordinationV1 from '../src/api/coordination/v1.js';
+import * as policyV1 from '../src/api/policy/v1.js';
 import * as discoveryV1 from '../src/api/discovery/v1.js';
 import type { ResourceInfo } from '../src/api/resource.js';
 import { lookupPatchMeta, type PatchMeta } from '../src/machinery/patch/strategic-keys.js';
@@ -55,6 +56,7 @@ const NAMED_TYPE_MODULES: ReadonlyArray<readonly [string, Readonly<Record<string
   ['io.k8s.api.autoscaling.v2', autoscalingV2],
   ['io.k8s.api.coordination.v1', coordinationV1],
   ['io.k8s.api.discovery.v1', discoveryV1],
+  ['io.k8s.api.policy.v1', policyV1],
 ];
 /** Value types that stay inline: their zod unions are rewritten into the string forms Kubernetes declares. */
 const INLINE_TYPES = new Set(['Quantity', 'IntOrString', 'ResourceList', 'Time']);

@@ -3,7 +3,7 @@
 // limits, discovery, health and metrics.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { allResources, findResource } from '../src/api/resources.js';
+import { findResource, servedResources } from '../src/api/resources.js';
 import type { ResourceInfo } from '../src/api/resource.js';
 import { errors, StatusError } from '../src/api/status.js';
 import { StorageError, type Storage } from './storage/interface.js';
@@ -13,10 +13,15 @@ import { strategyFor } from './registry/strategy.js';
 import { DEFAULT_SERVICE_RANGES, ServiceAllocations } from './registry/service-allocations.js';
 import { ResourceHandlers } from './http/handlers.js';
 import { parseRequestPath } from './http/request-info.js';
+import { PROTOBUF_MEDIA_TYPE, protobufBodyParser } from './http/protobuf-body.js';
 import { Discovery, SERVER_VERSION } from './discovery.js';
 import { ApiMetrics, instrumentStorage } from './metrics.js';
 import { openApiHandlers } from './openapi-serve.js';
+import { isPodConnectSubresource, PodProxy, type KubeletClientConfig } from './http/pod-proxy.js';
 import type { TokenAuthenticator, UserInfo } from './auth.js';
+import { AggregatedApi, type AggregatedApiOptions } from './aggregation.js';
+import { withWriteTTL } from './storage/ttl.js';
+import { withVersionConversion } from './registry/version-conversion.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -37,6 +42,15 @@ export interface ApiServerOptions {
   /** where service cluster IPs and node ports come from (defaults 10.96.0.0/12, 30000-32767) */
   serviceClusterIPRange?: string;
   serviceNodePortRange?: string;
+  /** how to reach kubelets for pods/log, exec and attach (client certificate, optional CA) */
+  kubeletClient?: KubeletClientConfig;
+  /** tolerationSeconds of the not-ready and unreachable tolerations new pods get (DefaultTolerationSeconds; 300) */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
+  /** proxy /apis/metrics.k8s.io to this metrics server (the aggregation layer); not served without */
+  metricsServer?: AggregatedApiOptions;
+  /** events are deleted this long after their last write (--event-ttl); default 3600, 0 keeps them */
+  eventTTLSeconds?: number;
 }
 
 declare module 'fastify' {
@@ -53,7 +67,7 @@ export class ApiServer {
   readonly metrics = new ApiMetrics();
   readonly stores = new Map<ResourceInfo, ResourceStore>();
   private readonly storage: Storage;
-  private readonly discovery = new Discovery(allResources);
+  private readonly discovery = new Discovery(servedResources);
   private readonly handlers: ResourceHandlers;
   private inflight = 0;
   private inflightMutating = 0;
@@ -67,14 +81,24 @@ export class ApiServer {
       serviceClusterIPRange: opts.serviceClusterIPRange ?? DEFAULT_SERVICE_RANGES.serviceClusterIPRange,
       serviceNodePortRange: opts.serviceNodePortRange ?? DEFAULT_SERVICE_RANGES.serviceNodePortRange,
     });
-    for (const info of allResources) {
-      const cacher = new Cacher(this.storage, `/registry/${info.plural}/`, { capacity: opts.watchCacheCapacity });
+    const eventTTL = opts.eventTTLSeconds ?? 3600;
+    for (const info of servedResources) {
+      // A version served by conversion reads and watches through its own view of the stored objects.
+      const viewed = info.storedAs ? withVersionConversion(this.storage, info.storedAs) : this.storage;
+      const cacher = new Cacher(viewed, `/registry/${info.plural}/`, { capacity: opts.watchCacheCapacity });
+      const isEvents = info.group === '' && info.plural === 'events';
       this.stores.set(
         info,
         new ResourceStore(info, {
-          storage: this.storage,
+          storage: isEvents && eventTTL > 0 ? withWriteTTL(this.storage, eventTTL) : viewed,
           cacher,
-          strategy: strategyFor(info, { services: this.services }),
+          strategy: strategyFor(info, {
+            services: this.services,
+            defaultTolerationSeconds: {
+              notReadySeconds: opts.defaultNotReadyTolerationSeconds,
+              unreachableSeconds: opts.defaultUnreachableTolerationSeconds,
+            },
+          }),
           namespaceState: (ns) => this.namespaceState(ns),
         }),
       );
@@ -93,10 +117,25 @@ export class ApiServer {
       // open watches would otherwise hold a shutdown forever
       forceCloseConnections: true,
     }) as unknown as FastifyInstance;
+    this.podProxy = new PodProxy({
+      getPod: (ns, name) => this.stores.get(findResource('', 'v1', 'pods')!)!.get(ns, name),
+      getNode: (name) => this.stores.get(findResource('', 'v1', 'nodes')!)!.get(undefined, name),
+      kubelet: opts.kubeletClient ?? {},
+      authenticate: (authorization) => !opts.authenticator || opts.authenticator.authenticate(authorization) !== undefined,
+      log: opts.logger,
+    });
+    if (opts.metricsServer) {
+      this.aggregated = new AggregatedApi('metrics.k8s.io', 'v1beta1', opts.metricsServer, opts.logger);
+      this.discovery.addAggregatedGroup(this.aggregated.group, this.aggregated.version);
+    }
+    // Upgrades (exec, attach) leave fastify's request cycle: the socket becomes a tunnel.
+    this.app.server.on('upgrade', (req, socket, head) => this.podProxy.handleUpgrade(req, socket, head));
     this.routes();
   }
 
   private readonly namespacesStore: ResourceStore;
+  private readonly podProxy: PodProxy;
+  private readonly aggregated?: AggregatedApi;
   readonly services: ServiceAllocations;
 
   private async namespaceState(ns: string): Promise<NamespaceState> {
@@ -115,6 +154,7 @@ export class ApiServer {
     // media type's meaning (object, patch, YAML) and answer with a Status.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, protobufBodyParser);
 
     app.addHook('onRequest', async (req, reply) => {
       (req as FastifyRequest & { startedAt: bigint }).startedAt = process.hrtime.bigint();
@@ -136,7 +176,9 @@ export class ApiServer {
     app.setErrorHandler((err: unknown, req, reply) => {
       const status = this.toStatusError(err, req);
       if (status.code >= 500) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
-      if (status.code === 429) reply.header('Retry-After', String(status.details?.retryAfterSeconds ?? 1));
+      // As Kubernetes: only a positive retryAfterSeconds becomes Retry-After (a PDB refusal has none, so clients see it at once).
+      const retryAfter = status.details?.retryAfterSeconds ?? 0;
+      if (status.code === 429 && retryAfter > 0) reply.header('Retry-After', String(retryAfter));
       return reply.code(status.code).type('application/json').send(JSON.stringify(status.toStatus()));
     });
     app.setNotFoundHandler((_req, reply) => {
@@ -165,7 +207,7 @@ export class ApiServer {
     app.get('/readyz', health);
     app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
     app.get('/version', async () => SERVER_VERSION);
-    const openapi = openApiHandlers(allResources);
+    const openapi = openApiHandlers(servedResources);
     app.get('/openapi/v2', openapi.v2);
     app.get('/openapi/v3', openapi.v3Root);
     app.get('/openapi/v3/*', openapi.v3GroupVersion);
@@ -183,6 +225,8 @@ export class ApiServer {
     app.all('/api/*', api);
     app.all('/apis', api);
     app.all('/apis/*', api);
+    const aggregated = this.aggregated;
+    if (aggregated) for (const route of aggregated.routes) app.all(route, (req, reply) => aggregated.serve(req, reply));
   }
 
   private toStatusError(err: unknown, req: FastifyRequest): StatusError {
@@ -223,6 +267,10 @@ export class ApiServer {
       subresource: subresource ?? '',
     };
     if (watching && !name) return this.handlers.collection(req, reply, info, namespace);
+    // Log streams and exec/attach are long-running: outside the inflight limits, as in Kubernetes.
+    if (name && subresource && namespace !== undefined && isPodConnectSubresource(info, subresource)) {
+      return this.podProxy.serve(req, reply, namespace, name, subresource);
+    }
     const mutating = req.method !== 'GET';
     const limit = mutating ? (this.opts.maxMutatingRequestsInflight ?? 200) : (this.opts.maxRequestsInflight ?? 400);
     const current = mutating ? this.inflightMutating : this.inflight;
@@ -306,6 +354,8 @@ export class ApiServer {
     if (this.compactionTimer) clearInterval(this.compactionTimer);
     await Promise.all([...this.stores.values()].map((s) => s.cacher.stop()));
     this.handlers.endAllWatches();
+    await this.podProxy.close();
+    await this.aggregated?.close();
     const closing = this.app.close();
     // Keep-alive connections would otherwise hold the close until they time out.
     this.app.server.closeAllConnections?.();

@@ -9,8 +9,22 @@ import { namespaceController } from './namespace/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { deploymentController } from './deployment/controller.js';
 import { garbageCollectorController } from './garbagecollector/controller.js';
+import { endpointsController } from './endpoints/controller.js';
+import { endpointSliceController } from './endpointslice/controller.js';
+import { serviceAccountController } from './serviceaccount/controller.js';
+import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { taintEvictionController } from './nodelifecycle/taint-eviction.js';
+import { nodeLifecycleOptionsFromFlags, type NodeLifecycleFlags } from './nodelifecycle/flags.js';
+import { disruptionController } from './disruption/controller.js';
+import { daemonSetController } from './daemonset/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
+import { jobController } from './job/controller.js';
+import { ttlAfterFinishedController } from './job/ttl-after-finished.js';
+import { cronJobController } from './cronjob/controller.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
+import { horizontalPodAutoscalerOptionsFromFlags, type HorizontalPodAutoscalerFlags } from './podautoscaler/flags.js';
 
-export interface ControllerManagerFlags {
+export interface ControllerManagerFlags extends NodeLifecycleFlags, HorizontalPodAutoscalerFlags {
   kubeconfig?: string;
   /** /healthz and /metrics; 0 = off */
   port?: number;
@@ -21,8 +35,8 @@ export interface ControllerManagerFlags {
 }
 
 /** Every controller this build can run. */
-export function knownControllers(): ControllerDescriptor[] {
-  return [namespaceController(), replicaSetController(), deploymentController(), garbageCollectorController()];
+export function knownControllers(flags: ControllerManagerFlags = {}): ControllerDescriptor[] {
+  return [namespaceController(), replicaSetController(), deploymentController(), garbageCollectorController(), endpointsController(), endpointSliceController(), serviceAccountController(), nodeLifecycleController(nodeLifecycleOptionsFromFlags(flags)), taintEvictionController(), disruptionController(), daemonSetController(), statefulSetController(), jobController(), ttlAfterFinishedController(), cronJobController(), horizontalPodAutoscalerController(horizontalPodAutoscalerOptionsFromFlags(flags))];
 }
 
 /**
@@ -61,7 +75,7 @@ export function parseControllerList(value: string | undefined): string[] {
  */
 export async function runControllerManager(flags: ControllerManagerFlags, opts: { signal?: AbortSignal } = {}): Promise<void> {
   const log = createLogger('controller-manager', flags.logLevel ?? 'info');
-  const controllers = selectControllers(parseControllerList(flags.controllers), knownControllers());
+  const controllers = selectControllers(parseControllerList(flags.controllers), knownControllers(flags));
   const client = RestClient.fromKubeconfig(flags.kubeconfig ? { path: flags.kubeconfig } : {}, {
     userAgent: 'skiff-controller-manager',
   });

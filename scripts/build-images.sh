@@ -136,3 +136,9 @@ build_echo() {
 build_busybox
 build_pause
 build_echo
+
+# Version tags of the echo image, so that a rollout has something to roll to
+# (`skiff set image deployment/web web=skiff/echo:2.0`).
+for tag in 1.0 2.0; do
+  "$DOCKER" tag skiff/echo:latest "skiff/echo:$tag"
+done

@@ -21,6 +21,8 @@ import { negotiate, type ResponseForm } from './negotiate.js';
 import { boolParam, dryRunParam, fieldValidationParam, includeObjectParam, intParam, q1, type FieldValidation, type Query } from './query.js';
 import { serveWatch } from './watch.js';
 import type { DeleteOptions, ListResult, ResourceStore } from '../registry/store.js';
+import { evictPod } from '../registry/eviction.js';
+import { findResource } from '../../src/api/resources.js';
 import type { ApiMetrics } from '../metrics.js';
 
 export interface HandlerOptions {
@@ -393,6 +395,10 @@ export class ResourceHandlers {
       if (req.method !== 'POST') throw errors.methodNotAllowed(req.method);
       return this.binding(req, reply, info, namespace, name);
     }
+    if (sub === 'eviction' && info.group === '' && info.plural === 'pods') {
+      if (req.method !== 'POST') throw errors.methodNotAllowed(req.method);
+      return this.eviction(req, reply, namespace ?? '', name);
+    }
     if (sub === 'finalize' && info.group === '' && info.plural === 'namespaces') {
       if (req.method !== 'PUT') throw errors.methodNotAllowed(req.method);
       const { object } = this.decodeResourceBody(req, info, 'Ignore');
@@ -493,6 +499,29 @@ export class ResourceHandlers {
       default:
         throw errors.methodNotAllowed(req.method);
     }
+  }
+
+  /** pods/{name}/eviction: a policy/v1 (or v1beta1) Eviction body; 201 Success once the pod is being deleted. */
+  private async eviction(req: FastifyRequest, reply: FastifyReply, namespace: string, name: string) {
+    const type = mediaType(req.headers['content-type']);
+    if (type !== 'application/json' && type !== 'application/yaml' && type !== '') throw errors.unsupportedMediaType(type);
+    const body = decodeBody(this.rawBody(req), type || 'application/json');
+    if (!isPlainObject(body)) throw errors.badRequest('the body of the request must be a JSON or YAML object');
+    const apiVersion = body.apiVersion ?? 'policy/v1';
+    const kind = body.kind ?? 'Eviction';
+    if (kind !== 'Eviction' || (apiVersion !== 'policy/v1' && apiVersion !== 'policy/v1beta1')) {
+      throw errors.badRequest(`${String(kind)} in version "${String(apiVersion)}" cannot be handled as a Eviction: the kind and API version in the data must be policy/v1 Eviction`);
+    }
+    const pdbInfo = findResource('policy', 'v1', 'poddisruptionbudgets');
+    const pdbs = pdbInfo ? this.stores.get(pdbInfo) : undefined;
+    const status = await evictPod(
+      { pods: this.store(findResource('', 'v1', 'pods')!), ...(pdbs ? { pdbs } : {}) },
+      namespace,
+      name,
+      body,
+      { dryRun: dryRunParam(req.query as Query) },
+    );
+    return this.sendPlain(reply, negotiateSafe(req), status.code, status);
   }
 
   private async binding(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, namespace: string | undefined, name: string) {

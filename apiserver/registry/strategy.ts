@@ -11,6 +11,7 @@ import { generateJobSelector } from '../../src/api/batch/defaults.js';
 import type { Pod, Namespace, Service } from '../../src/api/core/v1.js';
 import type { Job } from '../../src/api/batch/v1.js';
 import type { Allocation, ServiceAllocations } from './service-allocations.js';
+import { admitDefaultTolerationSeconds, type DefaultTolerationSecondsConfig } from './admission-default-tolerations.js';
 
 export interface DeleteDecision {
   /** true: write deletionTimestamp/deletionGracePeriodSeconds and keep the object */
@@ -48,6 +49,8 @@ export interface Strategy {
 
 export interface StrategyContext {
   services: ServiceAllocations;
+  /** the DefaultTolerationSeconds admission plugin's settings */
+  defaultTolerationSeconds?: DefaultTolerationSecondsConfig;
 }
 
 type Rec = Record<string, unknown>;
@@ -90,9 +93,10 @@ function baseStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): St
   };
 }
 
-const podStrategy = (info: ResourceInfo): Strategy =>
+const podStrategy = (info: ResourceInfo, ctx: StrategyContext): Strategy =>
   baseStrategy(info, {
     prepareForCreate(obj) {
+      admitDefaultTolerationSeconds(obj as unknown as Pod, ctx.defaultTolerationSeconds);
       preparePodForCreate(obj as unknown as Pod);
     },
     checkGracefulDelete(obj, requested) {
@@ -151,6 +155,7 @@ const GENERATION_TRACKED = new Set([
   'batch/jobs',
   'batch/cronjobs',
   'autoscaling/horizontalpodautoscalers',
+  'policy/poddisruptionbudgets',
 ]);
 
 const serviceStrategy = (info: ResourceInfo, ctx: StrategyContext): Strategy =>
@@ -176,7 +181,7 @@ const jobStrategy = (info: ResourceInfo): Strategy =>
   });
 
 export function strategyFor(info: ResourceInfo, ctx: StrategyContext): Strategy {
-  if (info.group === '' && info.plural === 'pods') return podStrategy(info);
+  if (info.group === '' && info.plural === 'pods') return podStrategy(info, ctx);
   if (info.group === '' && info.plural === 'namespaces') return namespaceStrategy(info);
   if (info.group === '' && info.plural === 'services') return serviceStrategy(info, ctx);
   if (info.group === 'batch' && info.plural === 'jobs') return jobStrategy(info);

@@ -336,6 +336,36 @@ export function storageConformance(name: string, make: () => Promise<StorageFixt
         expect((await s.list('/registry/pods/ns/', { revision: r2 })).items).toHaveLength(1);
       });
     });
+
+    describe('ttl', () => {
+      it('deletes a key written with a TTL once it expires (watchers see the deletion); a later write without one keeps the key', async () => {
+        const c = watch('/registry/events/ns/', await s.currentRevision());
+        await s.create('/registry/events/ns/short', pod('short'), { ttlSeconds: 1 });
+        const r = await s.create('/registry/events/ns/kept', pod('kept'), { ttlSeconds: 1 });
+        await s.update('/registry/events/ns/kept', pod('kept', { labels: { v: '2' } }), r);
+        await s.create('/registry/events/ns/plain', pod('plain'));
+        const deadline = Date.now() + 8_000;
+        while ((await s.get('/registry/events/ns/short')) !== null) {
+          if (Date.now() > deadline) throw new Error('the key written with a TTL was never deleted');
+          await c.settle(100);
+        }
+        const evs = await c.waitFor(5);
+        expect(evs.at(-1)).toMatchObject({ type: 'delete', key: '/registry/events/ns/short' });
+        // past any lease granted for the second key as well
+        await c.settle(1_500);
+        expect(keysOf(await s.list('/registry/events/ns/'))).toEqual(['/registry/events/ns/kept', '/registry/events/ns/plain']);
+      }, 15_000);
+
+      it('restarts the countdown when a key is written again with a TTL', async () => {
+        const r = await s.create('/registry/events/ns/a', pod('a'), { ttlSeconds: 60 });
+        await s.update('/registry/events/ns/a', pod('a', { labels: { v: '2' } }), r, { ttlSeconds: 1 });
+        const deadline = Date.now() + 8_000;
+        while ((await s.get('/registry/events/ns/a')) !== null) {
+          if (Date.now() > deadline) throw new Error('the key was never deleted');
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      }, 15_000);
+    });
   });
 }
 

@@ -9,6 +9,9 @@
 // replays on its own (a storage watch must instead report 'Unavailable' so
 // the watch cache re-lists), waits forever when cancelling a watch the server
 // already cancelled, and cannot take progress responses.
+//
+// A write with a TTL attaches the key to an etcd lease, which deletes it when
+// it expires; leases are shared between writes as kube-apiserver shares them.
 import {
   ClientClosedError,
   Etcd3,
@@ -26,6 +29,7 @@ import {
   type KeyValue,
   type ListOptions,
   type ListResult,
+  type PutOptions,
   type Storage,
   type StorageEvent,
   type StorageWatch,
@@ -56,6 +60,7 @@ export class EtcdStorage implements Storage {
   private readonly client: Etcd3;
   private readonly dialTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly leases: LeaseManager;
 
   constructor(opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new Error('EtcdStorage needs at least one endpoint');
@@ -75,6 +80,12 @@ export class EtcdStorage implements Storage {
         'grpc.max_reconnect_backoff_ms': 2_000,
       },
     });
+    this.leases = new LeaseManager(async (ttl) => (await this.call('', () => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID);
+  }
+
+  /** the lease a write with these options is attached to; 0 (none) without a TTL */
+  private async leaseFor(opts: PutOptions): Promise<string | number> {
+    return opts.ttlSeconds !== undefined && opts.ttlSeconds > 0 ? this.leases.leaseFor(opts.ttlSeconds) : 0;
   }
 
   async currentRevision(): Promise<number> {
@@ -104,12 +115,13 @@ export class EtcdStorage implements Storage {
     return { items, revision: opts.revision || revisionOf(res.header), more: res.more, remaining };
   }
 
-  async create(key: string, value: StoredObject): Promise<number> {
+  async create(key: string, value: StoredObject, opts: PutOptions = {}): Promise<number> {
     const k = Buffer.from(key);
+    const lease = await this.leaseFor(opts);
     const res = await this.call(key, () =>
       this.client.kv.txn({
         compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)) } }],
+        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)), lease } }],
         failure: [],
       }),
     );
@@ -117,12 +129,13 @@ export class EtcdStorage implements Storage {
     return revisionOf(res.header);
   }
 
-  async update(key: string, value: StoredObject, expectedRevision: number): Promise<number> {
+  async update(key: string, value: StoredObject, expectedRevision: number, opts: PutOptions = {}): Promise<number> {
     const k = Buffer.from(key);
+    const lease = await this.leaseFor(opts);
     const res = await this.call(key, () =>
       this.client.kv.txn({
         compare: [...exists(k), { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)) } }],
+        success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)), lease } }],
         failure: [{ request_range: { key: k } }],
       }),
     );
@@ -178,6 +191,29 @@ export class EtcdStorage implements Storage {
     } catch (err) {
       throw toStorageError(err, key);
     }
+  }
+}
+
+/**
+ * kube-apiserver's leaseManager: granting a lease for every event would load
+ * etcd with one lease per write, so a lease is granted with a little extra
+ * time (5% of the TTL, at most a minute) and reused by every later write
+ * whose TTL it still covers without outliving it by more than that extra.
+ */
+class LeaseManager {
+  private prev?: { id: string; expiresAtMs: number };
+
+  constructor(private readonly grant: (ttlSeconds: number) => Promise<string>) {}
+
+  async leaseFor(ttlSeconds: number): Promise<string> {
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    const reuse = Math.min(Math.floor(ttl * 0.05), 60);
+    const now = Date.now();
+    const prev = this.prev;
+    if (prev && now + ttl * 1000 < prev.expiresAtMs && now + (ttl + reuse) * 1000 > prev.expiresAtMs) return prev.id;
+    const id = await this.grant(ttl + reuse);
+    this.prev = { id, expiresAtMs: now + (ttl + reuse) * 1000 };
+    return id;
   }
 }
 

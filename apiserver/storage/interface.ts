@@ -38,6 +38,15 @@ export interface ListResult {
   remaining?: number;
 }
 
+export interface PutOptions {
+  /**
+   * delete the key this many seconds after this write (an etcd lease), as
+   * kube-apiserver stores events under --event-ttl; a later write without
+   * one keeps the key for good
+   */
+  ttlSeconds?: number;
+}
+
 export type WatchEventType = 'put' | 'delete';
 
 export interface StorageEvent {
@@ -95,12 +104,12 @@ export interface Storage {
   /** keys under prefix (a prefix ends with '/'), in key order */
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** create key; StorageError 'AlreadyExists' when present. Returns the new modRevision. */
-  create(key: string, value: StoredObject): Promise<number>;
+  create(key: string, value: StoredObject, opts?: PutOptions): Promise<number>;
   /**
    * replace key only if its modRevision is still expectedRevision;
    * StorageError 'Conflict' (with the current revision) otherwise, 'NotFound' when absent.
    */
-  update(key: string, value: StoredObject, expectedRevision: number): Promise<number>;
+  update(key: string, value: StoredObject, expectedRevision: number, opts?: PutOptions): Promise<number>;
   /**
    * delete key; when expectedRevision is given, only if unchanged ('Conflict' otherwise).
    * 'NotFound' when absent. Returns the deleted value and the deletion revision;

@@ -3,6 +3,8 @@
 // compaction), an event log for watches that resume from an old revision, and
 // asynchronous, in-order watch delivery. It backs unit tests and `skiff up`
 // without etcd; the shared conformance suite keeps it honest against etcd.
+// A write with a TTL arms a timer that deletes the key, as an etcd lease
+// would; any later write or delete of the key replaces or disarms it.
 import {
   decodeValue,
   encodeValue,
@@ -10,6 +12,7 @@ import {
   type KeyValue,
   type ListOptions,
   type ListResult,
+  type PutOptions,
   type Storage,
   type StorageEvent,
   type StorageWatch,
@@ -47,6 +50,8 @@ export class MemoryStorage implements Storage {
   /** events after the compacted revision, oldest first */
   private log: LoggedEvent[] = [];
   private readonly watchers = new Set<MemoryWatcher>();
+  /** keys written with a TTL: the timer that deletes them */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   async currentRevision(): Promise<number> {
@@ -84,17 +89,18 @@ export class MemoryStorage implements Storage {
     return { items, revision: at, more: remaining > 0, remaining };
   }
 
-  async create(key: string, value: StoredObject): Promise<number> {
+  async create(key: string, value: StoredObject, opts: PutOptions = {}): Promise<number> {
     this.ensureOpen(key);
     if (this.latest(key)) throw new StorageError('AlreadyExists', key);
     const json = encodeValue(value);
     const revision = this.nextRevision();
     this.append(key, { revision, createRevision: revision, json });
+    this.expireAfter(key, opts.ttlSeconds);
     this.emit({ type: 'put', key, revision, json, created: true });
     return revision;
   }
 
-  async update(key: string, value: StoredObject, expectedRevision: number): Promise<number> {
+  async update(key: string, value: StoredObject, expectedRevision: number, opts: PutOptions = {}): Promise<number> {
     this.ensureOpen(key);
     const cur = this.latest(key);
     if (!cur) throw new StorageError('NotFound', key);
@@ -102,6 +108,7 @@ export class MemoryStorage implements Storage {
     const json = encodeValue(value);
     const revision = this.nextRevision();
     this.append(key, { revision, createRevision: cur.createRevision, json });
+    this.expireAfter(key, opts.ttlSeconds);
     this.emit({ type: 'put', key, revision, json, prevJson: cur.json, prevRevision: cur.revision, created: false });
     return revision;
   }
@@ -113,6 +120,7 @@ export class MemoryStorage implements Storage {
     if (expectedRevision !== undefined && cur.revision !== expectedRevision) throw conflict(key, cur.revision);
     const revision = this.nextRevision();
     this.append(key, { revision, createRevision: 0, json: null });
+    this.expireAfter(key, undefined);
     this.emit({
       type: 'delete',
       key,
@@ -176,11 +184,26 @@ export class MemoryStorage implements Storage {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.expiries.values()) clearTimeout(t);
+    this.expiries.clear();
     for (const w of [...this.watchers]) await w.close();
   }
 
   private ensureOpen(key: string): void {
     if (this.closed) throw new StorageError('Unavailable', key, 'storage is closed');
+  }
+
+  private expireAfter(key: string, ttlSeconds: number | undefined): void {
+    const armed = this.expiries.get(key);
+    if (armed) clearTimeout(armed);
+    this.expiries.delete(key);
+    if (ttlSeconds === undefined || ttlSeconds <= 0) return;
+    const timer = setTimeout(() => {
+      this.expiries.delete(key);
+      if (!this.closed && this.latest(key)) void this.delete(key);
+    }, ttlSeconds * 1000);
+    timer.unref();
+    this.expiries.set(key, timer);
   }
 
   private nextRevision(): number {

@@ -2,6 +2,8 @@
 // watches pods through an informer and, after a delay, marks each new one
 // Running and Ready through the pods/status subresource, as a kubelet would
 // once the containers started. Pods it is told to hold back stay Pending.
+// Optionally it plays one node's kubelet: only that node's pods, each given
+// an IP, and terminating pods removed once "stopped".
 import type { KubeObject } from '../../src/api/meta.js';
 import { Informer, isConflict, isNotFound, type ResourceRef, type RestClient } from '../../src/client/index.js';
 import { rfc3339 } from '../../src/client/events.js';
@@ -25,7 +27,7 @@ export interface TestKubeletOptions {
   nodeName?: string;
   /** the IP a started pod reports in status.podIP and podIPs; none when absent or undefined */
   podIP?: (pod: PodObject) => string | undefined;
-  /** terminating pods are removed (deleted with grace 0) as a kubelet does once their containers stopped */
+  /** terminating pods are removed (deleted with grace 0) as a kubelet does once their containers stopped (default true) */
   finishDeletions?: boolean;
 }
 
@@ -60,7 +62,7 @@ export class TestKubelet {
       this.timers.add(t);
     };
     const finish = (pod: PodObject): void => {
-      if (!this.opts.finishDeletions || !pod.metadata.deletionTimestamp) return;
+      if (this.opts.finishDeletions === false || !pod.metadata.deletionTimestamp) return;
       if (this.opts.nodeName !== undefined && pod.spec.nodeName !== this.opts.nodeName) return;
       this.track(this.remove(pod));
     };

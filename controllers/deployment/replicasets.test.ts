@@ -118,3 +118,20 @@ describe('revision annotations', () => {
     expect(r.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
   });
 });
+
+describe('finding the new ReplicaSet after kubectl rollout undo', () => {
+  it('takes a template sent with creationTimestamp: null as the old ReplicaSet it came from', () => {
+    const old = rs('web-aaa', 0, { image: 'v1' });
+    const current = rs('web-bbb', 3, { image: 'v2' });
+    const undone = deploy(3, 1, 0, 'v1');
+    // kubectl sends the old ReplicaSet's template as Go marshals it, zero creationTimestamp as null.
+    undone.spec.template = { ...undone.spec.template, metadata: { ...undone.spec.template.metadata, creationTimestamp: null } };
+    expect(findNewReplicaSet(undone, [old, current])?.metadata.name).toBe('web-aaa');
+  });
+
+  it('still tells different templates apart', () => {
+    const undone = deploy(3, 1, 0, 'v3');
+    undone.spec.template = { ...undone.spec.template, metadata: { ...undone.spec.template.metadata, creationTimestamp: null } };
+    expect(findNewReplicaSet(undone, [rs('web-aaa', 0, { image: 'v1' }), rs('web-bbb', 3, { image: 'v2' })])).toBeUndefined();
+  });
+});

@@ -91,8 +91,25 @@ export function maxRevision(rss: ReplicaSetObject[]): number {
   return rss.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
 }
 
+/**
+ * The template as Go would hold it after decoding: a null is the zero value
+ * (kubectl rollout undo sends metadata.creationTimestamp: null) and an empty
+ * list is a nil one, so neither tells two templates apart, as they do not
+ * for Kubernetes' semantic equality.
+ */
+function semantic(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(semantic);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
+    out[k] = semantic(x);
+  }
+  return out;
+}
+
 function withoutHash(t: PodTemplateSpec | undefined): unknown {
-  const copy = structuredClone(t ?? {});
+  const copy = semantic(structuredClone(t ?? {})) as PodTemplateSpec;
   const labels = copy.metadata?.labels;
   if (labels) {
     delete labels[podTemplateHashLabel];
@@ -101,7 +118,7 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
   return copy;
 }
 
-/** EqualIgnoreHash: the two templates are the same once the pod-template-hash label is set aside. */
+/** EqualIgnoreHash: the two templates are semantically the same once the pod-template-hash label is set aside. */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   return canonicalJson(withoutHash(a)) === canonicalJson(withoutHash(b));
 }

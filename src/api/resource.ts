@@ -41,6 +41,19 @@ export interface ResourceInfo {
   defaults(obj: KubeObject): void;
   /** validation on create (old undefined) or update; [] when valid */
   validate(obj: KubeObject, old?: KubeObject): FieldErrors;
+  /**
+   * Set on a version served by conversion (autoscaling/v1 HPAs): its objects
+   * are stored as another version of the same resource and converted on the
+   * way in and out, as Kubernetes serves every version from one storage version.
+   */
+  storedAs?: VersionConversion;
+}
+
+export interface VersionConversion {
+  /** the version objects are stored in, e.g. "v2" */
+  version: string;
+  toStored(obj: KubeObject): KubeObject;
+  fromStored(obj: KubeObject): KubeObject;
 }
 
 export const apiVersionOf = (r: Pick<ResourceInfo, 'group' | 'version'>): string =>

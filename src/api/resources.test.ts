@@ -28,6 +28,7 @@ describe('the resource table', () => {
         'autoscaling/v2 horizontalpodautoscalers',
         'coordination.k8s.io/v1 leases',
         'discovery.k8s.io/v1 endpointslices',
+        'policy/v1 poddisruptionbudgets',
       ].sort(),
     );
   });
@@ -71,7 +72,7 @@ describe('the resource table', () => {
 
   it('gives a status subresource to the kinds that have one', () => {
     expect(allResources.filter((r) => r.subresources.status).map((r) => r.plural).sort()).toEqual(
-      ['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes', 'pods', 'replicasets', 'services', 'statefulsets'],
+      ['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes', 'poddisruptionbudgets', 'pods', 'replicasets', 'services', 'statefulsets'],
     );
   });
 });

@@ -3,8 +3,10 @@
 // resolution kubectl does ("deploy", "deployment.apps", "Deployment"...).
 import type { z } from 'zod';
 import { HorizontalPodAutoscaler } from './autoscaling/v2.js';
-import { defaultHorizontalPodAutoscaler } from './autoscaling/defaults.js';
-import { validateHorizontalPodAutoscaler } from './autoscaling/validation.js';
+import { HorizontalPodAutoscalerV1 } from './autoscaling/v1.js';
+import { hpaV1ToV2, hpaV2ToV1 } from './autoscaling/conversion.js';
+import { defaultHorizontalPodAutoscaler, defaultHorizontalPodAutoscalerV1 } from './autoscaling/defaults.js';
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerV1 } from './autoscaling/validation.js';
 import { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './apps/v1.js';
 import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultStatefulSet } from './apps/defaults.js';
 import {
@@ -43,6 +45,8 @@ import {
   validateServiceAccount,
 } from './core/validation.js';
 import { EndpointSlice } from './discovery/v1.js';
+import { PodDisruptionBudget } from './policy/v1.js';
+import { validatePodDisruptionBudget } from './policy/validation.js';
 import { defaultEndpointSlice } from './discovery/defaults.js';
 import { validateEndpointSlice } from './discovery/validation.js';
 import type { KubeObject } from './meta.js';
@@ -337,10 +341,52 @@ export const allResources: ResourceInfo[] = [
     defaults: defaultEndpointSlice,
     validate: validateEndpointSlice,
   }),
+
+  // ---- policy/v1 ----
+  define({
+    group: 'policy',
+    version: 'v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    shortNames: ['pdb'],
+    namespaced: true,
+    subresources: { status: true },
+    schema: PodDisruptionBudget,
+    validate: validatePodDisruptionBudget,
+  }),
 ];
 
+/**
+ * Versions served by converting to and from another version's stored
+ * objects. Discovery lists them after the stored version, which stays the
+ * preferred one; allResources keeps one version per resource for everything
+ * that walks resources (garbage collection, namespace deletion, the CLI).
+ */
+export const convertedVersions: ResourceInfo[] = [
+  // kubectl autoscale (up to 1.33) creates autoscaling/v1 objects.
+  {
+    ...define({
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'HorizontalPodAutoscaler',
+      plural: 'horizontalpodautoscalers',
+      shortNames: ['hpa'],
+      namespaced: true,
+      categories: ['all'],
+      subresources: { status: true },
+      schema: HorizontalPodAutoscalerV1,
+      defaults: defaultHorizontalPodAutoscalerV1,
+      validate: validateHorizontalPodAutoscalerV1,
+    }),
+    storedAs: { version: 'v2', toStored: hpaV1ToV2, fromStored: hpaV2ToV1 },
+  },
+];
+
+/** Every resource version the apiserver serves: allResources, then the converted versions. */
+export const servedResources: ResourceInfo[] = [...allResources, ...convertedVersions];
+
 export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
-  return allResources.find((r) => r.group === group && r.version === version && r.plural === plural);
+  return servedResources.find((r) => r.group === group && r.version === version && r.plural === plural);
 }
 
 /** The resource whose objects carry this apiVersion and kind ("apps/v1", "Deployment"). */
@@ -348,7 +394,7 @@ export function findByKind(apiVersion: string, kind: string): ResourceInfo | und
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
-  return allResources.find((r) => r.group === group && r.version === version && r.kind === kind);
+  return servedResources.find((r) => r.group === group && r.version === version && r.kind === kind);
 }
 
 const matchesName = (r: ResourceInfo, name: string): boolean =>

@@ -10,9 +10,18 @@ export interface CliIO {
   in: NodeJS.ReadableStream;
   /** ends long-running verbs (get -w, waits) quietly; Ctrl-C does this for the real process */
   signal?: AbortSignal;
+  /** how a failed verb reports its exit code; the process's exit code by default */
+  setExitCode: (code: number) => void;
 }
 
-export const cliIO: CliIO = { out: process.stdout, err: process.stderr, in: process.stdin };
+export const cliIO: CliIO = {
+  out: process.stdout,
+  err: process.stderr,
+  in: process.stdin,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
 
 // Clients made during one action; action() closes them so that the
 // keep-alive pool does not hold the process open after the verb is done.
@@ -53,7 +62,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       await fn(...args);
     } catch (err) {
       if (!(err instanceof ReportedError)) cliIO.err.write(ensureNewline(errorMessage(err)));
-      process.exitCode = err instanceof CliError ? err.exitCode : 1;
+      cliIO.setExitCode(err instanceof CliError ? err.exitCode : 1);
     } finally {
       const clients = [...openClients];
       openClients.clear();

@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commandRegistrars } from './commands/index.js';
-import { addGlobalFlags } from './flags.js';
+import { action, cliIO } from './action.js';
+import { addGlobalFlags, globalFlags } from './flags.js';
 
 export const SKIFF_VERSION: string = (() => {
   try {
@@ -41,18 +42,17 @@ export function buildProgram(): Command {
 
   program
     .command('version')
-    .description('Print the client version')
+    .summary('Print the client and server version information')
+    .description('Print the client and server version information for the current context. The client version is printed even when the server cannot be reached.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
-    .action(async (opts: { output?: 'json' | 'yaml' }) => {
-      const info = {
-        clientVersion: { gitVersion: `v${SKIFF_VERSION}`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version },
-      };
-      if (opts.output === 'json') process.stdout.write(JSON.stringify(info, null, 2) + '\n');
-      else if (opts.output === 'yaml') {
-        const { stringify } = await import('yaml');
-        process.stdout.write(stringify(info));
-      } else process.stdout.write(`Client Version: v${SKIFF_VERSION}\n`);
-    });
+    .option('--client', 'if true, shows client version only (no server required)')
+    .action(
+      action(async (opts: { output?: 'json' | 'yaml'; client?: boolean }, self: Command) => {
+        const clientVersion = { gitVersion: `v${SKIFF_VERSION}`, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version };
+        const { runVersion } = await import('./version.js');
+        await runVersion(clientVersion, { ...globalFlags(self), ...opts }, cliIO.out, cliIO.err);
+      }),
+    );
 
   program
     .command('apiserver')
@@ -72,6 +72,17 @@ export function buildProgram(): Command {
     .option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after between this and twice this', int('--min-request-timeout'), 1800)
     .option('--service-cluster-ip-range <cidr>', 'IPv4 range service cluster IPs are allocated from', '10.96.0.0/12')
     .option('--service-node-port-range <range>', 'ports NodePort services are allocated from', '30000-32767')
+    .option('--kubelet-client-certificate <file>', 'client certificate (PEM) the apiserver presents to kubelets for logs, exec and attach')
+    .option('--kubelet-client-key <file>', 'private key (PEM) of --kubelet-client-certificate')
+    .option('--kubelet-certificate-authority <file>', "CA (PEM) to verify kubelets' serving certificates with (unverified without)")
+    .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration every pod without one gets', int('--default-not-ready-toleration-seconds'), 300)
+    .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration every pod without one gets', int('--default-unreachable-toleration-seconds'), 300)
+    .option('--event-ttl <duration>', 'how long events are kept after their last write', '1h0m0s')
+    .option('--metrics-server-url <url>', 'serve metrics.k8s.io by proxying to this metrics server (https://host:port), as the aggregation layer does')
+    .option('--metrics-server-ca-file <file>', "CA (PEM) to verify the metrics server's serving certificate with")
+    .addOption(new Option('--metrics-server-insecure-skip-tls-verify [bool]', "do not verify the metrics server's serving certificate").argParser(bool('--metrics-server-insecure-skip-tls-verify')).preset('true'))
+    .option('--proxy-client-cert-file <file>', 'client certificate (PEM) the apiserver presents to aggregated servers (the metrics server)')
+    .option('--proxy-client-key-file <file>', 'private key (PEM) of --proxy-client-cert-file')
     .action(async (flags) => {
       const { runApiServer } = await import('../../apiserver/main.js');
       await runApiServer(flags).catch(fail);
@@ -90,7 +101,19 @@ export function buildProgram(): Command {
     )
     .option('--controllers <list>', 'controllers to run: "*" for every one on by default, "foo" to enable, "-foo" to disable', '*')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .action(async (flags: { kubeconfig?: string; port: number; leaderElect: boolean; controllers: string; logLevel: string }) => {
+    .option('--node-monitor-grace-period <duration>', 'how long a node may go unheard (lease and status) before it is marked Unknown and tainted unreachable', '40s')
+    .option('--node-startup-grace-period <duration>', 'the same for a node that never posted its status', '1m')
+    .option('--node-monitor-period <duration>', 'how often unhealthy nodes are looked at again', '5s')
+    .option('--node-eviction-rate <rate>', 'nodes per second per zone that get NoExecute taints (their pods evicted) when nodes fail', '0.1')
+    .option('--secondary-node-eviction-rate <rate>', 'the same for a mostly unhealthy zone of a large cluster', '0.01')
+    .option('--large-cluster-size-threshold <n>', 'zone size beyond which the secondary eviction rate applies', '50')
+    .option('--unhealthy-zone-threshold <fraction>', 'share of not-ready nodes that makes a zone unhealthy', '0.55')
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often every HorizontalPodAutoscaler is reconciled', '15s')
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the highest recommendation holds a scale-down', '5m0s')
+    .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'how far the usage ratio may stray from 1.0 before the autoscaler acts', '0.1')
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', "after a pod starts, how long its CPU samples count only once it has been ready a whole window", '5m0s')
+    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long its readiness may still flip without counting as a real change', '30s')
+    .action(async (flags: { kubeconfig?: string; port: number; leaderElect: boolean; controllers: string; logLevel: string; nodeMonitorGracePeriod: string; nodeStartupGracePeriod: string; nodeMonitorPeriod: string; nodeEvictionRate: string; secondaryNodeEvictionRate: string; largeClusterSizeThreshold: string; unhealthyZoneThreshold: string; horizontalPodAutoscalerSyncPeriod: string; horizontalPodAutoscalerDownscaleStabilization: string; horizontalPodAutoscalerTolerance: string; horizontalPodAutoscalerCpuInitializationPeriod: string; horizontalPodAutoscalerInitialReadinessDelay: string }) => {
       const { runControllerManager } = await import('../../controllers/main.js');
       await runControllerManager(flags).catch(fail);
     });

@@ -14,6 +14,8 @@ export interface LayoutOptions {
   nodePortBase?: number;
   /** the third octet of the node IPs: 127.0.<n>.<i> */
   nodeNet?: number;
+  /** node names are <prefix>-<i>; clusters sharing one Docker engine need different prefixes */
+  nodePrefix?: string;
 }
 
 export interface NodeLayout {
@@ -51,7 +53,7 @@ export function clusterLayout(o: LayoutOptions): ClusterLayout {
     dnsHealthzPort: base + 7, // 10255 beside the default base
     nodes: Array.from({ length: o.nodes }, (_, k) => {
       const i = k + 1;
-      const name = `skiff-node-${i}`;
+      const name = `${o.nodePrefix ?? 'skiff-node'}-${i}`;
       // kubelets listen on their own node IP, so each can keep Kubernetes' port 10250
       return {
         name,

@@ -16,6 +16,8 @@ export function componentUser(component: string): TokenUser {
   if (component === 'admin') return { user: 'admin', groups: ['system:masters'] };
   if (component === 'controller-manager') return { user: 'system:kube-controller-manager', groups: [] };
   if (component === 'scheduler') return { user: 'system:kube-scheduler', groups: [] };
+  if (component === 'dns') return { user: 'system:kube-dns', groups: [] };
+  if (component === 'metrics-server') return { user: 'system:metrics-server', groups: [] };
   const kubelet = /^kubelet-(.+)$/.exec(component);
   if (kubelet) return { user: `system:node:${kubelet[1]}`, groups: ['system:nodes'] };
   const proxy = /^proxy-(.+)$/.exec(component);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { etcdArgs, etcdBinary, waitHealthy } from './etcd.js';
-import { ensureServingCert } from './pki.js';
+import { ensureApiserverKubeletClientCert, ensureKubeletServingCert, ensureServingCert } from './pki.js';
 import { clusterLayout, type ClusterLayout } from './layout.js';
 import { isAlive, readState, runningCluster, writeState, type ClusterState } from './state.js';
 import { Supervisor } from './supervisor.js';
@@ -35,6 +35,16 @@ export interface UpOptions {
   foreground?: boolean;
   /** how long to wait for every node to be Ready */
   timeoutSeconds?: number;
+  /** node names <prefix>-1, -2, ... (default skiff-node) */
+  nodePrefix?: string;
+  /** node IPs 127.0.<nodeNet>.<i> (default 1) */
+  nodeNet?: number;
+  /** first of the per-node health ports (default 10248, Kubernetes' kubelet healthz port) */
+  nodePortBase?: number;
+  /** let kubelets pull missing images from registries (off: a local cluster runs local images) */
+  allowImagePull?: boolean;
+  /** write certificates, tokens and kubeconfigs, start nothing (docker-compose runs the components) */
+  prepareOnly?: boolean;
   /** extra flags per component, as k3s' --kube-apiserver-arg */
   apiserverArgs?: string[];
   controllerManagerArgs?: string[];
@@ -44,6 +54,8 @@ export interface UpOptions {
 }
 
 const READY_MARK = '==> ready';
+/** the cluster DNS service address, Kubernetes' kube-dns convention (10th address of the service range) */
+const CLUSTER_DNS_IP = '10.96.0.10';
 const FAILED_MARK = 'error: ';
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -52,6 +64,11 @@ const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
 /** `skiff up` as a user runs it: start the supervisor in the background and follow it to Ready. */
 export async function up(opts: UpOptions): Promise<void> {
+  if (opts.prepareOnly) {
+    const prepared = prepareCluster(opts);
+    say(`==> certificates, tokens and kubeconfigs in ${opts.home} for nodes ${prepared.layout.nodes.map((n) => n.name).join(', ')}`);
+    return;
+  }
   if (opts.foreground) return superviseCluster(opts);
   const running = runningCluster(opts.home);
   if (running) {
@@ -118,6 +135,10 @@ function forwardedFlags(o: UpOptions): string[] {
     '--timeout', String(o.timeoutSeconds ?? 300),
   ];
   if (o.proxyMode) f.push('--proxy-mode', o.proxyMode);
+  if (o.nodePrefix) f.push('--node-prefix', o.nodePrefix);
+  if (o.nodeNet !== undefined) f.push('--node-net', String(o.nodeNet));
+  if (o.nodePortBase !== undefined) f.push('--node-port-base', String(o.nodePortBase));
+  if (o.allowImagePull) f.push('--allow-image-pull');
   const extra: [string, string[] | undefined][] = [
     ['--apiserver-arg', o.apiserverArgs],
     ['--controller-manager-arg', o.controllerManagerArgs],
@@ -213,14 +234,7 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
 
   try {
     step('certificates and tokens');
-    const { ca, apiserverCert, kubeletCerts } = ensurePki(layout);
-    const components = ['admin', 'controller-manager', 'scheduler', ...layout.nodes.flatMap((n) => [`kubelet-${n.name}`, `proxy-${n.name}`])];
-    const tokens = ensureTokens(opts.home, components);
-    const kubeconfigFor = (component: string) => {
-      const file = join(opts.home, `${component}.kubeconfig`);
-      writeKubeconfig(file, { server: layout.apiserverURL, token: tokens[component]!, ca, userName: component });
-      return file;
-    };
+    const { ca, apiserverCert, kubeletCerts, kubeletClientCert, tokens, kubeconfigFor } = prepareCluster(opts);
 
     if (opts.runtime === 'docker') {
       step('container images (scripts/build-images.sh)');
@@ -248,13 +262,14 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
         '--tls-cert-file', apiserverCert.certFile,
         '--tls-private-key-file', apiserverCert.keyFile,
         '--token-auth-file', join(opts.home, 'tokens.csv'),
+        '--kubelet-client-certificate', kubeletClientCert.certFile,
+        '--kubelet-client-key', kubeletClientCert.keyFile,
         '--log-level', opts.logLevel,
         ...extraArgs(opts.apiserverArgs),
       ],
       `${layout.apiserverURL}/readyz`,
     );
     await Promise.race([waitReadyz(layout.apiserverURL, ca), exitedEarly(apiserver)]);
-    writeKubeconfig(opts.kubeconfig, { server: layout.apiserverURL, token: tokens.admin!, ca });
 
     step('controller-manager and scheduler');
     supervise(
@@ -288,12 +303,42 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
           '--tls-cert-file', cert.certFile,
           '--tls-private-key-file', cert.keyFile,
           '--client-ca-file', join(layout.pki, 'ca.crt'),
+          `--allow-image-pull=${opts.allowImagePull ? 'true' : 'false'}`,
+          '--cluster-dns', CLUSTER_DNS_IP,
           '--log-level', opts.logLevel,
           ...extraArgs(opts.kubeletArgs),
         ],
         `http://127.0.0.1:${node.kubeletHealthzPort}/healthz`,
       );
     }
+
+    layout.nodes.forEach((node, i) => {
+      supervise(
+        `proxy-${node.name}`,
+        process.execPath,
+        [
+          CLI, 'proxy',
+          '--kubeconfig', kubeconfigFor(`proxy-${node.name}`),
+          '--node-name', node.name,
+          '--node-ip', node.ip,
+          // service IPs are host-wide: one proxy per host serves them, every proxy its node's NodePorts
+          `--cluster-ips=${i === 0 ? 'true' : 'false'}`,
+          '--healthz-port', String(node.proxyHealthzPort),
+          ...(opts.proxyMode ? ['--proxy-mode', opts.proxyMode] : []),
+          '--log-level', opts.logLevel,
+          ...extraArgs(opts.proxyArgs),
+        ],
+        `http://127.0.0.1:${node.proxyHealthzPort}/healthz`,
+      );
+    });
+
+    step(`cluster DNS on ${CLUSTER_DNS_IP}:53`);
+    supervise(
+      'dns',
+      process.execPath,
+      [CLI, 'dns', '--kubeconfig', kubeconfigFor('dns'), '--listen', `${CLUSTER_DNS_IP}:53`, '--healthz-port', String(layout.dnsHealthzPort), '--log-level', opts.logLevel],
+      `http://127.0.0.1:${layout.dnsHealthzPort}/healthz`,
+    );
 
     const want = layout.nodes.length;
     const client = new RestClient({ server: layout.apiserverURL, token: tokens.admin!, ca, namespace: 'default', contextName: 'skiff' }, { rateLimit: false });
@@ -326,16 +371,35 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
   await signalled;
 }
 
+/** certificates, tokens and a kubeconfig per component: everything a cluster needs before a process starts */
+export function prepareCluster(opts: UpOptions) {
+  const layout = clusterLayout(opts);
+  mkdirSync(layout.logs, { recursive: true, mode: 0o700 });
+  const { ca, apiserverCert, kubeletCerts, kubeletClientCert } = ensurePki(layout);
+  const components = ['admin', 'controller-manager', 'scheduler', 'dns', ...layout.nodes.flatMap((n) => [`kubelet-${n.name}`, `proxy-${n.name}`])];
+  const tokens = ensureTokens(opts.home, components);
+  const kubeconfigFor = (component: string) => {
+    const file = join(opts.home, `${component}.kubeconfig`);
+    writeKubeconfig(file, { server: layout.apiserverURL, token: tokens[component]!, ca, userName: component });
+    return file;
+  };
+  for (const c of components) if (c !== 'admin') kubeconfigFor(c);
+  writeKubeconfig(opts.kubeconfig, { server: layout.apiserverURL, token: tokens.admin!, ca });
+  return { layout, ca, apiserverCert, kubeletCerts, kubeletClientCert, tokens, kubeconfigFor };
+}
+
 function ensurePki(layout: ClusterLayout) {
   const apiserverCert = ensureServingCert(layout.pki, 'apiserver', {
     dns: ['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     ips: ['127.0.0.1', '10.96.0.1'],
   });
   const kubeletCerts = Object.fromEntries(
-    layout.nodes.map((n) => [n.name, ensureServingCert(layout.pki, `kubelet-${n.name}`, { dns: [n.name, 'localhost'], ips: [n.ip] })]),
+    layout.nodes.map((n) => [n.name, ensureKubeletServingCert(layout.pki, n.name, { dns: [n.name, 'localhost'], ips: [n.ip] })]),
   );
+  // what the apiserver shows kubelets for logs, exec and attach
+  const kubeletClientCert = ensureApiserverKubeletClientCert(layout.pki);
   const ca = readFileSync(join(layout.pki, 'ca.crt'), 'utf8');
-  return { ca, apiserverCert, kubeletCerts };
+  return { ca, apiserverCert, kubeletCerts, kubeletClientCert };
 }
 
 async function readyNodes(client: RestClient, names: string[]): Promise<number> {

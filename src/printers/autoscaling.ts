@@ -3,6 +3,7 @@
 import { age } from './duration.js';
 import { ageColumn, arr, col, int, isObj, nameColumn, quantityString, rec, str, type Rec } from './cells.js';
 import type { Printer } from './columns.js';
+import { hpaV1ToV2 } from '../api/autoscaling/conversion.js';
 
 const UNKNOWN = '<unknown>';
 
@@ -88,7 +89,9 @@ export const horizontalpodautoscalers: Printer = {
     col('Replicas', 'string', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.'),
     ageColumn,
   ],
-  row(hpa, now) {
+  row(obj, now) {
+    // An autoscaling/v1 object prints as the v2 object it is stored as, as Kubernetes prints its internal object.
+    const hpa = obj.apiVersion === 'autoscaling/v1' ? hpaV1ToV2(obj) : obj;
     const spec = rec(hpa.spec);
     const status = rec(hpa.status);
     const ref = rec(spec.scaleTargetRef);

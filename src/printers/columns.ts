@@ -8,6 +8,7 @@ import { leases } from './coordination.js';
 import { configmaps, events, namespaces, nodes, secrets, serviceaccounts } from './core.js';
 import { endpoints, endpointslices, services } from './network.js';
 import { pods } from './pods.js';
+import { poddisruptionbudgets } from './policy.js';
 import { controllerrevisions, cronjobs, daemonsets, deployments, jobs, replicasets, statefulsets } from './workloads.js';
 
 export interface Printer {
@@ -36,4 +37,5 @@ export const printers: Record<string, Printer> = {
   'autoscaling/horizontalpodautoscalers': horizontalpodautoscalers,
   'coordination.k8s.io/leases': leases,
   'discovery.k8s.io/endpointslices': endpointslices,
+  'policy/poddisruptionbudgets': poddisruptionbudgets,
 };

@@ -1,4 +1,7 @@
 // autoscaling/v2 defaulting (k8s.io/kubernetes/pkg/apis/autoscaling/v2/defaults.go).
+import type { KubeObject } from '../meta.js';
+import { hpaV1ToV2, hpaV2ToV1 } from './conversion.js';
+import type { HorizontalPodAutoscalerV1 } from './v1.js';
 import type { HorizontalPodAutoscaler, HPAScalingRules } from './v2.js';
 
 /** The CPU utilization an HPA without metrics targets. */
@@ -44,4 +47,15 @@ export function defaultHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler): vo
     spec.behavior.scaleUp = withDefaults(spec.behavior.scaleUp, defaultScaleUpRules());
     spec.behavior.scaleDown = withDefaults(spec.behavior.scaleDown, defaultScaleDownRules());
   }
+}
+
+/** autoscaling/v1 defaulting is v2's seen through the conversion: minReplicas 1, 80% CPU when no metric is given. */
+export function defaultHorizontalPodAutoscalerV1(hpa: HorizontalPodAutoscalerV1): void {
+  const v2 = hpaV1ToV2(hpa as unknown as KubeObject);
+  defaultHorizontalPodAutoscaler(v2 as unknown as HorizontalPodAutoscaler);
+  const back = hpaV2ToV1(v2) as unknown as HorizontalPodAutoscalerV1;
+  // The store holds on to the metadata object it was given: change it in place.
+  if (back.metadata.annotations) hpa.metadata.annotations = back.metadata.annotations;
+  else delete hpa.metadata.annotations;
+  hpa.spec = back.spec;
 }

@@ -19,6 +19,9 @@ import type {
   MetricSpec,
   MetricTarget,
 } from './v2.js';
+import type { KubeObject } from '../meta.js';
+import { hpaV1ToV2 } from './conversion.js';
+import type { HorizontalPodAutoscalerV1 } from './v1.js';
 
 const MAX_PERIOD_SECONDS = 1800;
 const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
@@ -244,4 +247,13 @@ export function validateHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler, ol
   // Scale-to-zero is a disabled feature, but an HPA already at 0 may stay there.
   const lowerBound = old.spec.minReplicas === 0 ? 0 : 1;
   return [...validateObjectMetaUpdate(hpa.metadata, old.metadata, metaPath), ...validateSpec(hpa.spec, lowerBound)];
+}
+
+/**
+ * autoscaling/v1 is validated as the v2 object it is stored as, so errors
+ * name v2's fields (spec.metrics[0]...), as Kubernetes reports them.
+ */
+export function validateHorizontalPodAutoscalerV1(hpa: HorizontalPodAutoscalerV1, old?: HorizontalPodAutoscalerV1): FieldErrors {
+  const toV2 = (h: HorizontalPodAutoscalerV1) => hpaV1ToV2(h as unknown as KubeObject) as unknown as HorizontalPodAutoscaler;
+  return validateHorizontalPodAutoscaler(toV2(hpa), old && toV2(old));
 }

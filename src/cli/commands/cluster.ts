@@ -28,6 +28,11 @@ interface UpFlags {
   etcdPeerPort: number;
   logLevel: string;
   foreground?: boolean;
+  prepareOnly?: boolean;
+  nodePrefix?: string;
+  nodeNet?: number;
+  nodePortBase?: number;
+  allowImagePull?: boolean;
   timeout: number;
   apiserverArg?: string[];
   controllerManagerArg?: string[];
@@ -55,6 +60,11 @@ export function register(program: Command): void {
     .option('--scheduler-arg <flag>', 'extra scheduler flag (repeatable)', collect)
     .option('--kubelet-arg <flag>', 'extra flag for every kubelet (repeatable)', collect)
     .option('--proxy-arg <flag>', 'extra flag for every proxy (repeatable)', collect)
+    .option('--node-prefix <prefix>', 'node names are <prefix>-1, <prefix>-2, ... (clusters sharing one Docker engine need different prefixes)', 'skiff-node')
+    .option('--node-net <n>', 'node IPs are 127.0.<n>.1, 127.0.<n>.2, ...', positive('--node-net'), 1)
+    .option('--node-port-base <port>', 'per-node health ports start here: kubelet healthz, proxy healthz, then +10 per node', positive('--node-port-base'), 10248)
+    .option('--allow-image-pull', 'let kubelets pull missing images from registries (by default a local cluster runs only images present in the local Docker engine, e.g. those scripts/build-images.sh makes)')
+    .option('--prepare-only', 'write certificates, tokens and kubeconfigs into --home and start nothing (docker-compose.yml runs the components)')
     .option('--foreground', 'run the supervisor in this terminal (Ctrl-C stops the cluster) instead of in the background')
     .addHelpText(
       'after',
@@ -73,6 +83,11 @@ export function register(program: Command): void {
         etcdPeerPort: f.etcdPeerPort,
         logLevel: f.logLevel,
         foreground: f.foreground ?? false,
+        prepareOnly: f.prepareOnly ?? false,
+        ...(f.nodePrefix ? { nodePrefix: f.nodePrefix } : {}),
+        ...(f.nodeNet !== undefined ? { nodeNet: f.nodeNet } : {}),
+        ...(f.nodePortBase !== undefined ? { nodePortBase: f.nodePortBase } : {}),
+        allowImagePull: f.allowImagePull ?? false,
         timeoutSeconds: f.timeout,
         apiserverArgs: f.apiserverArg,
         controllerManagerArgs: f.controllerManagerArg,
