@@ -20,6 +20,8 @@ import { register as set } from './set.js';
 import { register as edit } from './edit.js';
 import { register as discovery } from './discovery.js';
 import { register as drain } from './drain.js';
+import { register as proxy } from './proxy.js';
+import { register as dns } from './dns.js';
 import { register as top } from './top.js';
 import { register as metricsServer } from './metrics-server.js';
 import { register as config } from './config.js';
@@ -27,4 +29,4 @@ import { register as completion } from './completion.js';
 
 export type CommandRegistrar = (program: Command) => void;
 
-export const commandRegistrars: CommandRegistrar[] = [cluster, logs, exec, get, apply, create, describe, rollout, autoscale, del, scale, label, kubelet, patch, set, edit, discovery, drain, top, metricsServer, config, completion];
+export const commandRegistrars: CommandRegistrar[] = [cluster, logs, exec, get, apply, create, describe, rollout, autoscale, del, scale, label, kubelet, patch, set, edit, discovery, drain, proxy, dns, top, metricsServer, config, completion];
