@@ -49,6 +49,12 @@ export async function down(opts: DownOptions): Promise<void> {
         await stopPid(c.pid, 10_000);
       }
     }
+    await cleanUpProxies(state.nodes);
+    if (process.getuid?.() === 0) {
+      const { releaseLocalRoute } = await import('../../proxy/local-route.js');
+      const { SERVICE_CIDR, routeUser } = await import('./up.js');
+      await releaseLocalRoute(SERVICE_CIDR, routeUser(opts.home)).catch((err: Error) => say(`warning: ${err.message}`));
+    }
     if (state.runtime === 'docker') {
       const removed = await removeNodeContainers(state.nodes);
       if (removed > 0) say(`==> removed ${removed} container${removed === 1 ? '' : 's'} of the cluster's pods`);
@@ -64,6 +70,26 @@ export async function down(opts: DownOptions): Promise<void> {
     say(`==> removed ${opts.home}`);
   } else if (state) {
     say(`Data kept in ${opts.home}: \`skiff up\` brings the same objects back; \`skiff down --purge\` removes it.`);
+  }
+}
+
+/** `skiff proxy --cleanup` for each node: its iptables chains, and the first node's claim on the local route */
+async function cleanUpProxies(nodes: string[]): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  for (const [i, node] of nodes.entries()) {
+    await new Promise<void>((resolve) => {
+      execFile(
+        process.execPath,
+        [cli, 'proxy', '--cleanup', '--node-name', node, `--cluster-ips=${i === 0 ? 'true' : 'false'}`, '--log-level', 'warn'],
+        { timeout: 30_000 },
+        (err, _out, stderr) => {
+          if (err) say(`warning: proxy clean-up of ${node} failed: ${stderr.trim() || err.message}`);
+          resolve();
+        },
+      );
+    });
   }
 }
 

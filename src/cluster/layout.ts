@@ -36,6 +36,7 @@ export interface ClusterLayout {
   controllerManagerPort: number;
   schedulerPort: number;
   dnsHealthzPort: number;
+  metricsServerPort: number;
   nodes: NodeLayout[];
 }
 
@@ -51,6 +52,7 @@ export function clusterLayout(o: LayoutOptions): ClusterLayout {
     controllerManagerPort: o.apiserverPort + 3814, // 10257 beside the default 6443, as Kubernetes
     schedulerPort: o.apiserverPort + 3816, // 10259
     dnsHealthzPort: base + 7, // 10255 beside the default base
+    metricsServerPort: o.apiserverPort - 2000, // 4443 beside the default 6443, as metrics-server
     nodes: Array.from({ length: o.nodes }, (_, k) => {
       const i = k + 1;
       const name = `${o.nodePrefix ?? 'skiff-node'}-${i}`;

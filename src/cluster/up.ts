@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { etcdArgs, etcdBinary, waitHealthy } from './etcd.js';
-import { ensureApiserverKubeletClientCert, ensureKubeletServingCert, ensureServingCert } from './pki.js';
+import { ensureApiserverKubeletClientCert, ensureClientCert, ensureKubeletServingCert, ensureServingCert } from './pki.js';
 import { clusterLayout, type ClusterLayout } from './layout.js';
 import { isAlive, readState, runningCluster, writeState, type ClusterState } from './state.js';
 import { Supervisor } from './supervisor.js';
@@ -56,6 +56,10 @@ export interface UpOptions {
 const READY_MARK = '==> ready';
 /** the cluster DNS service address, Kubernetes' kube-dns convention (10th address of the service range) */
 const CLUSTER_DNS_IP = '10.96.0.10';
+/** the apiserver's default --service-cluster-ip-range */
+export const SERVICE_CIDR = '10.96.0.0/12';
+/** who holds the local route of the service range (markers under /run/skiff/local-routes) */
+export const routeUser = (home: string) => `skiff up ${home}`;
 const FAILED_MARK = 'error: ';
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -234,7 +238,18 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
 
   try {
     step('certificates and tokens');
-    const { ca, apiserverCert, kubeletCerts, kubeletClientCert, tokens, kubeconfigFor } = prepareCluster(opts);
+    const { ca, apiserverCert, kubeletCerts, kubeletClientCert, metrics, tokens, kubeconfigFor } = prepareCluster(opts);
+    const caFile = join(layout.pki, 'ca.crt');
+    const metricsURL = `https://127.0.0.1:${layout.metricsServerPort}`;
+
+    // The service range is local before any component runs, so that no packet to a cluster IP can
+    // ever follow the default route off this machine, even before the proxies have started.
+    if (process.getuid?.() === 0) {
+      const { claimLocalRoute } = await import('../../proxy/local-route.js');
+      await claimLocalRoute(SERVICE_CIDR, routeUser(opts.home));
+    } else {
+      say(`warning: not root: the service range ${SERVICE_CIDR} is local only once a proxy running as root makes it so`);
+    }
 
     if (opts.runtime === 'docker') {
       step('container images (scripts/build-images.sh)');
@@ -264,6 +279,10 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
         '--token-auth-file', join(opts.home, 'tokens.csv'),
         '--kubelet-client-certificate', kubeletClientCert.certFile,
         '--kubelet-client-key', kubeletClientCert.keyFile,
+        '--metrics-server-url', metricsURL,
+        '--metrics-server-ca-file', caFile,
+        '--proxy-client-cert-file', metrics.frontProxyClient.certFile,
+        '--proxy-client-key-file', metrics.frontProxyClient.keyFile,
         '--log-level', opts.logLevel,
         ...extraArgs(opts.apiserverArgs),
       ],
@@ -332,6 +351,26 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
       );
     });
 
+    step('metrics server');
+    supervise(
+      'metrics-server',
+      process.execPath,
+      [
+        CLI, 'metrics-server',
+        '--kubeconfig', kubeconfigFor('metrics-server'),
+        '--kubelet-client-certificate', metrics.kubeletClient.certFile,
+        '--kubelet-client-key', metrics.kubeletClient.keyFile,
+        '--kubelet-certificate-authority', caFile,
+        '--secure-port', String(layout.metricsServerPort),
+        '--tls-cert-file', metrics.serving.certFile,
+        '--tls-private-key-file', metrics.serving.keyFile,
+        '--requestheader-client-ca-file', caFile,
+        '--requestheader-allowed-names', 'front-proxy-client',
+        '--log-level', opts.logLevel,
+      ],
+      `${metricsURL}/healthz`,
+    );
+
     step(`cluster DNS on ${CLUSTER_DNS_IP}:53`);
     supervise(
       'dns',
@@ -375,8 +414,8 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
 export function prepareCluster(opts: UpOptions) {
   const layout = clusterLayout(opts);
   mkdirSync(layout.logs, { recursive: true, mode: 0o700 });
-  const { ca, apiserverCert, kubeletCerts, kubeletClientCert } = ensurePki(layout);
-  const components = ['admin', 'controller-manager', 'scheduler', 'dns', ...layout.nodes.flatMap((n) => [`kubelet-${n.name}`, `proxy-${n.name}`])];
+  const { ca, apiserverCert, kubeletCerts, kubeletClientCert, metrics } = ensurePki(layout);
+  const components = ['admin', 'controller-manager', 'scheduler', 'dns', 'metrics-server', ...layout.nodes.flatMap((n) => [`kubelet-${n.name}`, `proxy-${n.name}`])];
   const tokens = ensureTokens(opts.home, components);
   const kubeconfigFor = (component: string) => {
     const file = join(opts.home, `${component}.kubeconfig`);
@@ -385,7 +424,7 @@ export function prepareCluster(opts: UpOptions) {
   };
   for (const c of components) if (c !== 'admin') kubeconfigFor(c);
   writeKubeconfig(opts.kubeconfig, { server: layout.apiserverURL, token: tokens.admin!, ca });
-  return { layout, ca, apiserverCert, kubeletCerts, kubeletClientCert, tokens, kubeconfigFor };
+  return { layout, ca, apiserverCert, kubeletCerts, kubeletClientCert, metrics, tokens, kubeconfigFor };
 }
 
 function ensurePki(layout: ClusterLayout) {
@@ -398,8 +437,15 @@ function ensurePki(layout: ClusterLayout) {
   );
   // what the apiserver shows kubelets for logs, exec and attach
   const kubeletClientCert = ensureApiserverKubeletClientCert(layout.pki);
+  // the metrics server: scrapes kubelets with its own client certificate, serves the apiserver (which
+  // proxies metrics.k8s.io to it as the front proxy) with a serving certificate
+  const metrics = {
+    kubeletClient: ensureClientCert(layout.pki, 'metrics-server-kubelet-client', { commonName: 'system:metrics-server' }),
+    frontProxyClient: ensureClientCert(layout.pki, 'front-proxy-client', { commonName: 'front-proxy-client' }),
+    serving: ensureServingCert(layout.pki, 'metrics-server', { dns: ['localhost'], ips: ['127.0.0.1'] }),
+  };
   const ca = readFileSync(join(layout.pki, 'ca.crt'), 'utf8');
-  return { ca, apiserverCert, kubeletCerts, kubeletClientCert };
+  return { ca, apiserverCert, kubeletCerts, kubeletClientCert, metrics };
 }
 
 async function readyNodes(client: RestClient, names: string[]): Promise<number> {
