@@ -51,6 +51,7 @@ export interface UpOptions {
   schedulerArgs?: string[];
   kubeletArgs?: string[];
   proxyArgs?: string[];
+  metricsServerArgs?: string[];
 }
 
 const READY_MARK = '==> ready';
@@ -149,6 +150,7 @@ function forwardedFlags(o: UpOptions): string[] {
     ['--scheduler-arg', o.schedulerArgs],
     ['--kubelet-arg', o.kubeletArgs],
     ['--proxy-arg', o.proxyArgs],
+    ['--metrics-server-arg', o.metricsServerArgs],
   ];
   for (const [flag, values] of extra) for (const v of values ?? []) f.push(`${flag}=${v}`);
   return f;
@@ -367,6 +369,7 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
         '--requestheader-client-ca-file', caFile,
         '--requestheader-allowed-names', 'front-proxy-client',
         '--log-level', opts.logLevel,
+        ...extraArgs(opts.metricsServerArgs),
       ],
       `${metricsURL}/healthz`,
     );

@@ -39,6 +39,7 @@ interface UpFlags {
   schedulerArg?: string[];
   kubeletArg?: string[];
   proxyArg?: string[];
+  metricsServerArg?: string[];
 }
 
 export function register(program: Command): void {
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .option('--scheduler-arg <flag>', 'extra scheduler flag (repeatable)', collect)
     .option('--kubelet-arg <flag>', 'extra flag for every kubelet (repeatable)', collect)
     .option('--proxy-arg <flag>', 'extra flag for every proxy (repeatable)', collect)
+    .option('--metrics-server-arg <flag>', 'extra metrics-server flag, e.g. --metrics-server-arg=--metric-resolution=5s (repeatable)', collect)
     .option('--node-prefix <prefix>', 'node names are <prefix>-1, <prefix>-2, ... (clusters sharing one Docker engine need different prefixes)', 'skiff-node')
     .option('--node-net <n>', 'node IPs are 127.0.<n>.1, 127.0.<n>.2, ...', positive('--node-net'), 1)
     .option('--node-port-base <port>', 'per-node health ports start here: kubelet healthz, proxy healthz, then +10 per node', positive('--node-port-base'), 10248)
@@ -94,6 +96,7 @@ export function register(program: Command): void {
         schedulerArgs: f.schedulerArg,
         kubeletArgs: f.kubeletArg,
         proxyArgs: f.proxyArg,
+        metricsServerArgs: f.metricsServerArg,
       }).catch(fail);
     });
 
