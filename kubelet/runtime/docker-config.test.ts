@@ -9,6 +9,7 @@ import {
   parseDockerTime,
   sandboxCreateOptions,
   sandboxStatusFromInspect,
+  sandboxStatusFromList,
   userSpec,
 } from './docker-config.js';
 import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID, LABEL_TYPE, type ContainerConfig, type PodSandboxConfig } from './interface.js';
@@ -216,6 +217,38 @@ describe('sandboxStatusFromInspect', () => {
     expect(sandboxStatusFromInspect(host, '192.0.2.1').ip).toBe('192.0.2.1');
     const stopped = { ...bridge, State: { ...bridge.State, Running: false, Status: 'exited' } };
     expect(sandboxStatusFromInspect(stopped, '192.0.2.1')).toMatchObject({ state: 'notready', ip: undefined });
+  });
+});
+
+describe('sandboxStatusFromList', () => {
+  const entry = (over: Partial<Docker.ContainerInfo>): Docker.ContainerInfo =>
+    ({
+      Id: 'abc',
+      Created: 1_900_000_000,
+      State: 'running',
+      Labels: { 'io.kubernetes.pod.name': 'web-1', 'io.kubernetes.pod.namespace': 'shop', [LABEL_POD_UID]: '1111-2222', [LABEL_ATTEMPT]: '2' },
+      HostConfig: { NetworkMode: 'bridge' },
+      NetworkSettings: { Networks: { bridge: { IPAddress: '172.17.0.9' } } },
+      ...over,
+    }) as unknown as Docker.ContainerInfo;
+
+  it('reads what the pod sync needs from the list entry: pod, attempt, creation time, readiness and IP', () => {
+    expect(sandboxStatusFromList(entry({}), '192.0.2.1')).toMatchObject({
+      id: 'abc',
+      podName: 'web-1',
+      namespace: 'shop',
+      uid: '1111-2222',
+      attempt: 2,
+      state: 'ready',
+      ip: '172.17.0.9',
+      createdAt: new Date(1_900_000_000_000),
+    });
+  });
+
+  it('takes the node IP on the host network, and no IP while not running', () => {
+    expect(sandboxStatusFromList(entry({ HostConfig: { NetworkMode: 'host' } }), '192.0.2.1').ip).toBe('192.0.2.1');
+    expect(sandboxStatusFromList(entry({ State: 'exited' }), '192.0.2.1')).toMatchObject({ state: 'notready', ip: undefined });
+    expect(sandboxStatusFromList(entry({ State: 'created' }), '192.0.2.1')).toMatchObject({ state: 'notready', ip: undefined });
   });
 });
 

@@ -180,6 +180,31 @@ export function sandboxStatusFromInspect(info: Docker.ContainerInspectInfo, node
   };
 }
 
+/** The same status from an entry of the engine's container list (creation time in whole seconds there). */
+export function sandboxStatusFromList(c: Docker.ContainerInfo, nodeIP: string): PodSandboxStatus {
+  const labels = c.Labels ?? {};
+  const ready = containerState(c.State) === 'running';
+  let ip: string | undefined;
+  if (ready) {
+    if (c.HostConfig?.NetworkMode === 'host') ip = nodeIP;
+    else {
+      const networks = c.NetworkSettings?.Networks ?? {};
+      ip = networks.bridge?.IPAddress || Object.values(networks).find((n) => n.IPAddress)?.IPAddress || undefined;
+    }
+  }
+  return {
+    id: c.Id,
+    podName: labels[LABEL_POD_NAME] ?? '',
+    namespace: labels[LABEL_POD_NAMESPACE] ?? '',
+    uid: labels[LABEL_POD_UID] ?? '',
+    attempt: Number(labels[LABEL_ATTEMPT] ?? 0),
+    state: ready ? 'ready' : 'notready',
+    ip,
+    createdAt: new Date((c.Created ?? 0) * 1000),
+    labels: { ...labels },
+  };
+}
+
 export function containerState(status: string): ContainerState {
   switch (status) {
     case 'created':

@@ -36,6 +36,7 @@ import {
   LABEL_TERMINATION_MESSAGE_PATH,
   sandboxCreateOptions,
   sandboxStatusFromInspect,
+  sandboxStatusFromList,
 } from './docker-config.js';
 import { CgroupStatsReader } from './docker-stats.js';
 import { FrameDemuxer, firstFileInTar } from './docker-streams.js';
@@ -68,10 +69,10 @@ const PAUSE_STOP_SECONDS = 2;
 /** probe and hook output beyond this is dropped */
 const MAX_EXEC_OUTPUT = 1 << 20;
 
-interface CachedStatus<S = ContainerStatus> {
+interface CachedStatus {
   /** Docker's state when read: a container's details only change with it */
   dockerState: string;
-  status: S;
+  status: ContainerStatus;
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -83,8 +84,6 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly log?: Logger;
   private readonly cgroups = new CgroupStatsReader();
   private readonly statuses = new Map<string, CachedStatus>();
-  /** every pod sync and relist lists all sandboxes: without this each list inspects every one of them */
-  private readonly sandboxStatuses = new Map<string, CachedStatus<PodSandboxStatus>>();
   private readonly imageIds = new Map<string, string>();
   /** open log follows, exec and attach sessions, ended by close() */
   private readonly sessions = new Set<{ destroy(): void }>();
@@ -133,29 +132,21 @@ export class DockerRuntime implements ContainerRuntime {
     await this.forceRemove(id);
   }
 
+  /**
+   * From the engine's list alone, as dockershim's ListPodSandbox: an inspect
+   * waits for the container's lock, which the engine holds through a whole
+   * start, so inspecting every sandbox would stall each pod's sync (and each
+   * relist) behind every other sandbox being started.
+   */
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${this.nodeName}`, `${LABEL_TYPE}=sandbox`] } });
-    const present = new Set(list.map((c) => c.Id));
-    for (const id of this.sandboxStatuses.keys()) if (!present.has(id)) this.sandboxStatuses.delete(id);
-    const out = await Promise.all(
-      list.map(async (c) => {
-        const cached = this.sandboxStatuses.get(c.Id);
-        if (cached && cached.dockerState === c.State) return cached.status;
-        return this.podSandboxStatus(c.Id);
-      }),
-    );
-    return out.filter((s): s is PodSandboxStatus => s !== undefined);
+    return list.map((c) => sandboxStatusFromList(c, this.nodeIP));
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     const info = await this.inspect(id);
-    if (!info || !this.owns(info, 'sandbox')) {
-      this.sandboxStatuses.delete(id);
-      return undefined;
-    }
-    const status = sandboxStatusFromInspect(info, this.nodeIP);
-    this.sandboxStatuses.set(id, { dockerState: info.State.Status, status });
-    return status;
+    if (!info || !this.owns(info, 'sandbox')) return undefined;
+    return sandboxStatusFromInspect(info, this.nodeIP);
   }
 
   // --- containers ---
