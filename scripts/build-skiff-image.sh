@@ -31,7 +31,9 @@ copy_with_libs() {
   # $1 binary, $2 where it goes in the image; its shared libraries keep their paths
   local bin="$1" dest="$2" lib
   cp -L "$bin" "$R$dest"
-  for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^\s*\/lib/{print $1}'); do
+  # POSIX classes only: Debian's default awk (mawk) has no \s, and a missed
+  # dynamic loader leaves a binary that the image cannot start ("not found")
+  for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^[[:space:]]*\/lib/{print $1}'); do
     mkdir -p "$R$(dirname "$lib")"
     cp -L "$lib" "$R$lib"
   done
