@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelsToReconcile, initialNode, type NodeRegistration } from './node-registration.js';
-import { desiredNodeStatus, nodeAllocatable, nodeCapacity, nodeStatusChanged, type NodeStatusInputs } from './node-status.js';
+import { desiredNodeStatus, nodeAllocatable, nodeCapacity, nodeStatusChanged, type NodeObject, type NodeStatusInputs } from './node-status.js';
 
 const inputs = (over: Partial<NodeStatusInputs> = {}): NodeStatusInputs => ({
   nodeIP: '127.0.1.1',
@@ -109,5 +109,34 @@ describe('node registration', () => {
       'kubernetes.io/hostname': 'node-1',
       'kubernetes.io/os': 'linux',
     });
+  });
+});
+
+describe('NodeStatusReporter', () => {
+  it('puts Ready back at once when the server shows the node Unknown, though nothing changed on the kubelet', async () => {
+    const { startMemoryApiServer } = await import('../controllers/testing/apiserver.js');
+    const { NodeStatusReporter } = await import('./node-status.js');
+    const api = await startMemoryApiServer();
+    try {
+      const nodes = api.client.resource<NodeObject>({ group: '', version: 'v1', plural: 'nodes', namespaced: false });
+      await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } } as NodeObject);
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const reporter = new NodeStatusReporter({ client: api.client, nodeName: 'node-1', inputs: async () => inputs(), reportFrequencyMs: 60_000, now: () => now });
+      expect(await reporter.update()).toBe(true);
+      now += 10_000;
+      expect(await reporter.update()).toBe(false);
+
+      // what the node lifecycle controller writes when the lease lapsed
+      const cur = await nodes.get(undefined, 'node-1');
+      const conditions = (cur.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c));
+      await nodes.patchStatus(undefined, 'node-1', { status: { conditions } }, 'merge');
+
+      now += 10_000;
+      expect(await reporter.update()).toBe(true);
+      const ready = (await nodes.get(undefined, 'node-1')).status?.conditions?.find((c) => c.type === 'Ready');
+      expect(ready?.status).toBe('True');
+    } finally {
+      await api.stop();
+    }
   });
 });

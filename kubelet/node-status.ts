@@ -168,14 +168,26 @@ export class NodeStatusReporter {
   async update(force = false): Promise<boolean> {
     const now = this.now();
     const status = desiredNodeStatus(await this.opts.inputs(), this.last, now);
-    if (!force && this.lastReportAt > -Infinity && !nodeStatusChanged(this.last, status) && now - this.lastReportAt < this.opts.reportFrequencyMs) {
-      return false;
-    }
     const nodes = this.opts.client.resource<NodeObject>(nodesRef);
+    const unchanged = this.lastReportAt > -Infinity && !nodeStatusChanged(this.last, status) && now - this.lastReportAt < this.opts.reportFrequencyMs;
+    // As Kubernetes' kubelet, compare with the server's copy too: the node lifecycle controller may
+    // have set the conditions Unknown while this kubelet was away, and that must be corrected at once.
+    if (!force && unchanged && !(await this.serverDisagrees(nodes, status))) return false;
     await nodes.patchStatus(undefined, this.opts.nodeName, { status }, 'merge');
     this.last = status;
     this.lastReportAt = now;
     return true;
+  }
+
+  private async serverDisagrees(nodes: ReturnType<RestClient['resource']>, status: NodeStatus): Promise<boolean> {
+    let server: NodeObject;
+    try {
+      server = (await nodes.get(undefined, this.opts.nodeName, { resourceVersion: '0' })) as NodeObject;
+    } catch {
+      return false;
+    }
+    const onServer = new Map((server.status?.conditions ?? []).map((c) => [c.type, c.status]));
+    return (status.conditions ?? []).some((c) => onServer.get(c.type) !== c.status);
   }
 
   /** The last status written (or seeded). */
