@@ -162,6 +162,7 @@ function nextSteps(o: UpOptions): void {
   say('');
   say(`Admin kubeconfig: ${kc}`);
   say(`Logs:             ${join(o.home, 'logs')}`);
+  if (!onPath('skiff')) say(`skiff is not on your PATH: run \`npm link\` in ${REPO} once, or alias skiff="node ${CLI}"`);
   say('Try:');
   say(`  skiff get nodes`);
   say(`  skiff apply -f ${join(manifests, 'deployment.yaml')}`);
@@ -172,6 +173,10 @@ function nextSteps(o: UpOptions): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
+}
 
 /** flags a component gets from --<component>-arg=--flag=value (or --flag value) */
 function extraArgs(values: string[] | undefined): string[] {
