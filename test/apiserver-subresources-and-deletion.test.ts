@@ -336,6 +336,7 @@ describe('namespaces', () => {
 
     const res = await http.post(CM_PATH(ns), configMap('after'));
     expectStatus(res, 403, 'Forbidden', `configmaps "after" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
+    expect((res.json as { details?: { causes?: { reason?: string }[] } }).details?.causes?.[0]?.reason).toBe('NamespaceTerminating');
     expect(await exists(CM_PATH(ns, 'after'))).toBe(false);
     // what is there can still change
     const upd = await http.patch(CM_PATH(ns, 'before'), { data: { k: 'v2' } }, 'application/merge-patch+json');

@@ -94,7 +94,11 @@ export async function runKubectl(kubeconfig: string, args: string[], opts: { std
 
 /** An object without what the server generates, so objects made by two tools compare equal. */
 export function comparable(obj: KubeObject, namespace?: string): unknown {
-  const copy = structuredClone(obj) as KubeObject & { spec?: Record<string, unknown> };
+  // values derived from the object's own uid (a Job's controller-uid labels and selector) differ per object
+  const uid = obj.metadata.uid;
+  const copy = (uid ? JSON.parse(JSON.stringify(obj).split(uid).join('<uid>')) : structuredClone(obj)) as KubeObject & {
+    spec?: Record<string, unknown>;
+  };
   const m = copy.metadata;
   delete m.uid;
   delete m.resourceVersion;
@@ -127,14 +131,4 @@ export function tableCells(table: string): string[][] {
       const age = rows[0]?.indexOf('AGE') ?? -1;
       return age < 0 ? rows : rows.map((r) => r.filter((_, i) => i !== age));
     });
-}
-
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -215,12 +215,11 @@ export class ResourceStore {
     const state = await this.deps.namespaceState(ns);
     if (state === 'Missing') throw errors.notFound('namespaces', '', ns);
     if (state === 'Terminating' && !(this.info.group === '' && this.info.plural === 'events')) {
-      throw errors.forbidden(
-        this.info.plural,
-        this.info.group,
-        name,
-        `unable to create new content in namespace ${ns} because it is being terminated`,
-      );
+      const message = `unable to create new content in namespace ${ns} because it is being terminated`;
+      const err = errors.forbidden(this.info.plural, this.info.group, name, message);
+      // the cause clients (controllers) recognise, as Kubernetes' NamespaceLifecycle admission sets it
+      if (err.details) err.details.causes = [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }];
+      throw err;
     }
   }
 
