@@ -10,6 +10,7 @@ import {
   runWorkers,
   WorkQueue,
   type Clock,
+  type EventHandlers,
   type Informer,
   type RateLimiter,
   type RestClient,
@@ -19,6 +20,11 @@ import type { ControllerManagerMetrics } from './metrics.js';
 
 /** What the manager hands every controller it builds, once per leadership term. */
 export interface ControllerContext {
+  /**
+   * The controller's own client (kube-controller-manager's per-controller
+   * client): its rate limit is this controller's alone. Events recorded on
+   * it go through the manager's event client, off that budget.
+   */
   client: RestClient;
   /** shared by every controller of the term: one cache per resource */
   informers: SharedInformerFactory;
@@ -87,6 +93,11 @@ export abstract class QueueController implements Controller {
 
   protected enqueue(obj: KubeObject): void {
     this.enqueueKey(metaNamespaceKey(obj));
+  }
+
+  /** Handlers that enqueue the object itself on every add, update and delete: the wiring of a controller's own resource. */
+  protected enqueueHandlers<I extends KubeObject>(): EventHandlers<I> {
+    return { onAdd: (obj) => this.enqueue(obj), onUpdate: (_old, obj) => this.enqueue(obj), onDelete: (obj) => this.enqueue(obj) };
   }
 
   protected enqueueKey(key: string): void {

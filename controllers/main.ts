@@ -4,7 +4,7 @@ import { untilShutdown } from '../src/component/shutdown.js';
 import { createLogger } from '../src/log.js';
 import { RestClient } from '../src/client/index.js';
 import type { ControllerDescriptor } from './controller.js';
-import { ControllerManager, defaultPort } from './manager.js';
+import { ControllerManager, defaultKubeApiBurst, defaultKubeApiQps, defaultPort } from './manager.js';
 import { namespaceController } from './namespace/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { deploymentController } from './deployment/controller.js';
@@ -32,6 +32,9 @@ export interface ControllerManagerFlags extends NodeLifecycleFlags, HorizontalPo
   /** comma-separated: "*" for every controller on by default, "foo" to enable, "-foo" to disable */
   controllers?: string;
   logLevel?: string;
+  /** each controller's client-side limit (kube-controller-manager's --kube-api-qps, --kube-api-burst) */
+  kubeApiQps?: number;
+  kubeApiBurst?: number;
 }
 
 /** Every controller this build can run. */
@@ -76,11 +79,17 @@ export function parseControllerList(value: string | undefined): string[] {
 export async function runControllerManager(flags: ControllerManagerFlags, opts: { signal?: AbortSignal } = {}): Promise<void> {
   const log = createLogger('controller-manager', flags.logLevel ?? 'info');
   const controllers = selectControllers(parseControllerList(flags.controllers), knownControllers(flags));
+  const qps = flags.kubeApiQps ?? defaultKubeApiQps;
+  const burst = flags.kubeApiBurst ?? defaultKubeApiBurst;
   const client = RestClient.fromKubeconfig(flags.kubeconfig ? { path: flags.kubeconfig } : {}, {
     userAgent: 'skiff-controller-manager',
+    qps,
+    burst,
   });
   const manager = new ControllerManager({
     client,
+    kubeApiQps: qps,
+    kubeApiBurst: burst,
     controllers,
     leaderElection: flags.leaderElect === false ? false : {},
     port: flags.port ?? defaultPort,
@@ -91,6 +100,8 @@ export async function runControllerManager(flags: ControllerManagerFlags, opts: 
     {
       server: client.config.server,
       controllers: controllers.map((c) => c.name),
+      kubeApiQps: qps,
+      kubeApiBurst: burst,
       leaderElection: flags.leaderElect !== false,
       identity: manager.identity,
       ...(address ? { serving: address } : {}),

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { freePorts } from '../src/cluster/etcd.js';
-import { leaseResource, type Lease } from '../src/client/index.js';
-import type { Controller, ControllerDescriptor } from './controller.js';
+import { EventRecorder, leaseResource, RestClient, type Lease } from '../src/client/index.js';
+import { FakeApiServer } from '../src/client/testing/fake-apiserver.js';
+import type { Controller, ControllerContext, ControllerDescriptor } from './controller.js';
 import { ControllerManager, type ControllerManagerOptions } from './manager.js';
 import { namespaceController } from './namespace/controller.js';
 import { startMemoryApiServer, type MemoryApiServer } from './testing/apiserver.js';
@@ -124,5 +125,74 @@ describe('ControllerManager', () => {
     await m.start();
     await until('the recorder to start', () => log.includes('m started'));
     expect(m.runningControllers()).toEqual(['recorder']);
+  });
+
+  it("gives every controller a client of its own: one controller's burst does not hold up another", async () => {
+    let greedyFirst!: () => void;
+    const greedyStarted = new Promise<void>((resolve) => (greedyFirst = resolve));
+    const finished: string[] = [];
+    const get = (ctx: ControllerContext): Promise<unknown> => ctx.client.request('GET', '/api/v1/namespaces');
+    const once = (name: string, work: (ctx: ControllerContext) => Promise<void>): ControllerDescriptor => ({
+      name,
+      init: (ctx): Controller => ({
+        name,
+        async start(signal) {
+          await work(ctx);
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+      }),
+    });
+    // At 2 requests a second with no burst to speak of, the greedy controller's five requests take two seconds.
+    const greedy = once('greedy', async (ctx) => {
+      await Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          await get(ctx);
+          if (i === 0) greedyFirst();
+        }),
+      );
+      finished.push('greedy');
+    });
+    const modest = once('modest', async (ctx) => {
+      await greedyStarted;
+      await get(ctx);
+      finished.push('modest');
+    });
+    const m = manager({ leaderElection: false, kubeApiQps: 2, kubeApiBurst: 1, controllers: [greedy, modest] });
+    await m.start();
+    await until('both controllers to finish', () => finished.length === 2, 10_000);
+    expect(finished).toEqual(['modest', 'greedy']);
+  });
+
+  it("writes controllers' events through the event client, each controller through a client of its own", async () => {
+    const eventServer = new FakeApiServer();
+    await eventServer.start();
+    const built: string[] = [];
+    const eventClient = new RestClient({ server: eventServer.url, namespace: 'default', contextName: 'events' }, { rateLimit: false });
+    const clientBuilder = (name: string): RestClient => {
+      built.push(name);
+      return name === 'events' ? eventClient : new RestClient(api.client.config, { rateLimit: false });
+    };
+    const reporting = (name: string): ControllerDescriptor => ({
+      name,
+      init: (ctx): Controller => ({
+        name,
+        async start(signal) {
+          const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', uid: name } };
+          new EventRecorder(ctx.client, { component: name }).event(obj, 'Normal', 'Synced', `${name} synced`);
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+      }),
+    });
+    try {
+      const m = manager({ leaderElection: false, clientBuilder, controllers: [reporting('one'), reporting('two')] });
+      await m.start();
+      await until('both events', () => eventServer.listObjects('/api/v1/events').length === 2);
+      expect(built.sort()).toEqual(['events', 'one', 'two']);
+      const events = await api.client.request<{ items: unknown[] }>('GET', '/api/v1/events');
+      expect(events.items).toHaveLength(0);
+    } finally {
+      while (managers.length) await managers.pop()!.stop();
+      await eventServer.close();
+    }
   });
 });

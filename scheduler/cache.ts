@@ -6,7 +6,8 @@
 // never arrives is expired after a while, as Kubernetes' cache does.
 import type { Node, Pod } from '../src/api/core/v1.js';
 import { realClock, type Clock, type TimerHandle } from '../src/client/index.js';
-import { NodeInfo, PodInfo, podKey, zoneKey } from './nodeinfo.js';
+import { zoneKey } from '../src/machinery/topology.js';
+import { NodeInfo, PodInfo, podKey } from './nodeinfo.js';
 
 interface PodState {
   info: PodInfo;

@@ -14,6 +14,9 @@ export interface SchedulerFlags {
   port?: number;
   /** overrides the file's leaderElection.leaderElect (on by default) */
   leaderElect?: boolean;
+  /** override the file's clientConnection.qps and burst (kube-scheduler's --kube-api-qps, --kube-api-burst) */
+  kubeApiQps?: number;
+  kubeApiBurst?: number;
   logLevel?: string;
 }
 
@@ -26,16 +29,23 @@ export async function runScheduler(flags: SchedulerFlags, opts: { signal?: Abort
   const log = createLogger('scheduler', flags.logLevel ?? 'info');
   const config = loadSchedulerConfig(flags.config);
   const kubeconfig = flags.kubeconfig ?? config.clientConnection.kubeconfig;
-  const client = RestClient.fromKubeconfig(kubeconfig ? { path: kubeconfig } : {}, {
+  const qps = flags.kubeApiQps ?? config.clientConnection.qps;
+  const burst = flags.kubeApiBurst ?? config.clientConnection.burst;
+  const load = kubeconfig ? { path: kubeconfig } : {};
+  const client = RestClient.fromKubeconfig(load, {
     userAgent: 'skiff-scheduler',
-    qps: config.clientConnection.qps,
-    burst: config.clientConnection.burst,
-    // Bindings, status writes and events can burst by the thousand: reuse a bounded set of connections
+    qps,
+    burst,
+    // Bindings and status writes can burst by the thousand: reuse a bounded set of connections
     // (a few are held by watches) rather than opening one TLS connection per request in flight.
     connections: 64,
   });
+  // kube-scheduler's eventClient: the same kubeconfig and limits, but a budget of its own, so that a
+  // thousand Scheduled events never delay a binding.
+  const eventClient = RestClient.fromKubeconfig(load, { userAgent: 'skiff-scheduler/events', qps, burst, connections: 16 });
   const server = new SchedulerServer({
     client,
+    eventClient,
     config,
     ...(flags.leaderElect !== undefined ? { leaderElect: flags.leaderElect } : {}),
     port: flags.port ?? defaultPort,
@@ -46,6 +56,8 @@ export async function runScheduler(flags: SchedulerFlags, opts: { signal?: Abort
     {
       server: client.config.server,
       profiles: config.profiles.map((p) => p.schedulerName),
+      kubeApiQps: qps,
+      kubeApiBurst: burst,
       leaderElection: flags.leaderElect ?? config.leaderElection.leaderElect,
       identity: server.identity,
       ...(address ? { serving: address } : {}),
@@ -55,6 +67,6 @@ export async function runScheduler(flags: SchedulerFlags, opts: { signal?: Abort
 
   await untilShutdown(log, opts.signal);
   await server.stop();
-  await client.close();
+  await Promise.all([client.close(), eventClient.close()]);
   log.info('scheduler stopped');
 }

@@ -2,7 +2,7 @@
 // come and go so that filters and scores never walk the pod list again:
 // allocatable, the sum of requests, host ports in use, and which pods carry
 // inter-pod (anti-)affinity. PodInfo holds what is parsed once per pod.
-import type { Node, Pod, PodAffinityTerm, Taint, Toleration } from '../src/api/core/v1.js';
+import type { Node, Pod, PodAffinityTerm, Taint } from '../src/api/core/v1.js';
 import type { LabelSelector } from '../src/api/meta.js';
 import { selectorFromLabelSelector, type Labels, type Selector } from '../src/machinery/labels.js';
 import { addInto, nodeAllocatable, podNonZeroRequests, podRequests, type ResourceAmounts } from './resources.js';
@@ -144,18 +144,6 @@ export class HostPortUsage {
   }
 }
 
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
-
-/** The zone key Kubernetes' node tree and spreading use: region and zone, '' when the node has neither. */
-export function zoneKey(node: Node): string {
-  const labels = node.metadata.labels ?? {};
-  const region = labels[REGION_LABEL] ?? labels['failure-domain.beta.kubernetes.io/region'] ?? '';
-  const zone = labels[ZONE_LABEL] ?? labels['failure-domain.beta.kubernetes.io/zone'] ?? '';
-  return region === '' && zone === '' ? '' : `${region}:\x00:${zone}`;
-}
-
 export class NodeInfo {
   node: Node;
   /** false for a placeholder holding pods bound to a node the cache has not seen (or no longer has) */
@@ -234,24 +222,4 @@ export class NodeInfo {
     c.generation = this.generation;
     return c;
   }
-}
-
-/** v1helper.TolerationsTolerateTaint for one toleration. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  // An empty key with operator Exists matches every taint.
-  switch (t.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
-}
-
-export function toleratesTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((t) => tolerates(t, taint));
 }

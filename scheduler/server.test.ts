@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { Informer, type ResourceRef } from '../src/client/index.js';
+import { Informer, RestClient, type ResourceRef } from '../src/client/index.js';
+import { FakeApiServer } from '../src/client/testing/fake-apiserver.js';
 import { freePorts } from '../src/cluster/etcd.js';
 import { startMemoryApiServer, type MemoryApiServer } from '../controllers/testing/apiserver.js';
 import { schedulerConfigFrom } from './config.js';
@@ -84,5 +85,31 @@ describe('SchedulerServer', () => {
     expect((await pods.get('default', 'pinned')).status?.conditions ?? []).toEqual([]);
     expect(server.scheduler?.cache.getNode('n1')?.pods.size).toBe(2);
     expect(server.scheduler?.queue.sizes()).toEqual({ active: 0, backoff: 0, unschedulable: 0, gated: 0 });
+  });
+
+  it('writes its events through the event client, not the client that binds', async () => {
+    api = await startMemoryApiServer();
+    const eventServer = new FakeApiServer();
+    await eventServer.start();
+    const client = new RestClient(api.client.config, { rateLimit: false });
+    const eventClient = new RestClient({ server: eventServer.url, namespace: 'default', contextName: 'events' }, { rateLimit: false });
+    try {
+      server = new SchedulerServer({ client, eventClient, config: schedulerConfigFrom({ leaderElection: { leaderElect: false } }), port: 0 });
+      await server.start();
+      await addNode(api, makeNode('n1'));
+      const { status: _s, ...spec } = makePod('web');
+      const bound = boundPod(api, 'web');
+      await api.client.resource<Pod & KubeObject>(podsRef).create('default', { ...spec, metadata: { name: 'web', namespace: 'default' } } as Pod & KubeObject);
+      await bound;
+      const deadline = Date.now() + 5_000;
+      while (eventServer.listObjects('/api/v1/events').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(eventServer.listObjects('/api/v1/events')).toMatchObject([{ reason: 'Scheduled', involvedObject: { name: 'web' } }]);
+      expect((await api.client.request<{ items: unknown[] }>('GET', '/api/v1/events')).items).toHaveLength(0);
+    } finally {
+      await server?.stop();
+      server = undefined;
+      await Promise.all([client.close(), eventClient.close()]);
+      await eventServer.close();
+    }
   });
 });

@@ -7,7 +7,8 @@ import { serveHealth, type HealthServer } from '../src/component/health-server.j
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { SharedInformerFactory, type RestClient } from '../src/client/index.js';
+import { Counter } from 'prom-client';
+import { EventSink, routeEvents, SharedInformerFactory, type RestClient } from '../src/client/index.js';
 import { runLeaderTerms } from '../src/component/leader-terms.js';
 import { schedulerConfigFrom, type SchedulerConfig } from './config.js';
 import { SchedulerMetrics } from './metrics.js';
@@ -16,8 +17,17 @@ import { Scheduler } from './scheduler.js';
 /** Kubernetes' kube-scheduler secure port. */
 export const defaultPort = 10259;
 
+/** How long queued events get to be written when a term ends. */
+const eventFlushGraceMs = 2_000;
+
 export interface SchedulerServerOptions {
   client: RestClient;
+  /**
+   * Where events are written, with a rate limit of its own (kube-scheduler's
+   * eventClient); the server routes the events recorded on client to it and
+   * must own client for that. Without it, events share client's budget.
+   */
+  eventClient?: RestClient;
   config?: SchedulerConfig;
   /** overrides config.leaderElection.leaderElect */
   leaderElect?: boolean;
@@ -39,9 +49,16 @@ export class SchedulerServer {
   private running?: Promise<void>;
   private health?: HealthServer;
   private current?: Scheduler;
+  private readonly droppedEvents: Counter<'reason'>;
 
   constructor(private readonly opts: SchedulerServerOptions) {
     this.log = opts.log ?? pino({ level: 'silent' });
+    this.droppedEvents = new Counter({
+      name: 'event_recorder_dropped_events_total',
+      help: 'Events not written: the event queue was full (queue_full), or the object had too many lately (spam_filtered).',
+      labelNames: ['reason'] as const,
+      registers: [this.metrics.registry],
+    });
     this.config = opts.config ?? schedulerConfigFrom(undefined);
     this.identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
     this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 0);
@@ -108,6 +125,10 @@ export class SchedulerServer {
     const informers = new SharedInformerFactory(this.opts.client, {
       onError: (err) => this.log.warn({ err: errorMessage(err) }, 'informer'),
     });
+    const events = this.opts.eventClient
+      ? new EventSink(this.opts.eventClient, { log: this.log, onDropped: (reason) => this.droppedEvents.inc({ reason }) })
+      : undefined;
+    const unroute = events ? routeEvents(this.opts.client, events) : undefined;
     try {
       const scheduler = new Scheduler({
         client: this.opts.client,
@@ -121,6 +142,8 @@ export class SchedulerServer {
       await scheduler.run(signal);
     } finally {
       informers.shutdown();
+      unroute?.();
+      await events?.shutdown(eventFlushGraceMs);
       this.current = undefined;
       this.metrics.leaderStatus.set({ name: this.config.leaderElection.resourceName }, 0);
     }

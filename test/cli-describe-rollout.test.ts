@@ -4,94 +4,44 @@
 // undo, pause and resume, restart and an autoscaler that real kubectl lists.
 // The CLI runs in-process, one verb at a time; kubectl runs asynchronously.
 import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/meta.js';
-import { cliIO } from '../src/cli/action.js';
-import { buildProgram } from '../src/cli/program.js';
-import type { ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { deploymentController } from '../controllers/deployment/controller.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import type { DeploymentObject } from '../controllers/deployment/replicasets.js';
 import type { ReplicaSetObject } from '../controllers/replicaset/status.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
-import { TestKubelet } from '../controllers/common/test-kubelet.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { TestKubelet, type TestKubeletOptions } from '../controllers/common/test-kubelet.js';
+import { runSkiff } from './cli-helpers.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until as poll } from './harness/until.js';
 
 const run = promisify(execFile);
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
 const deploymentsRef = ref('apps', 'v1', 'deployments');
 const replicaSetsRef = ref('apps', 'v1', 'replicasets');
 const podsRef = ref('', 'v1', 'pods');
 
-let s: TestApiServer;
-let manager: ControllerManager;
+const s = controllerTestEnv({ namespacePrefix: 'cli-rollout', controllers: [replicaSetController(), deploymentController()] });
 const kubelets: TestKubelet[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [replicaSetController(), deploymentController()],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
-});
 
 afterAll(async () => {
   for (const k of kubelets) await k.stop();
-  await manager?.stop();
-  await s?.stop();
 });
 
-class Collector extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 /** Runs one skiff verb in this process against the test apiserver. */
-async function skiff(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out = new Collector();
-  const err = new Collector();
-  const saved = { out: cliIO.out, err: cliIO.err };
-  cliIO.out = out;
-  cliIO.err = err;
-  process.exitCode = undefined;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'skiff', '--kubeconfig', s.kubeconfig, ...args]);
-  } finally {
-    cliIO.out = saved.out;
-    cliIO.err = saved.err;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { out: out.text, err: err.text, code };
-}
+const skiff = (...args: string[]) => runSkiff(s.kubeconfig, args);
 
 async function kubectl(...args: string[]): Promise<string> {
   return (await run('/usr/bin/kubectl', ['--kubeconfig', s.kubeconfig, ...args], { timeout: 30_000 })).stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Rollouts take their time. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) => poll(what, fn, timeoutMs);
 
-let n = 0;
-async function namespace(kubelet: ConstructorParameters<typeof TestKubelet>[1] = {}): Promise<string> {
-  const name = `cli-rollout-${++n}`;
-  await s.client.resource(ref('', 'v1', 'namespaces', false)).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+/** A new namespace with a test kubelet of its own, kept for the whole file. */
+async function namespace(kubelet: TestKubeletOptions = {}): Promise<string> {
+  const name = await s.namespace();
   const k = new TestKubelet(s.client, { namespace: name, readyDelayMs: 200, ...kubelet });
   await k.start();
   kubelets.push(k);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/meta.js';
 import { findByKind } from '../src/api/resources.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
-import { runKubectl, runSkiff, tableCells, until } from './cli-helpers.js';
+import { runKubectl, runSkiff, tableCells } from './cli-helpers.js';
+import { until } from './harness/until.js';
 
 let s: TestApiServer;
 const skiff = (...args: string[]) => runSkiff(s.kubeconfig, args);

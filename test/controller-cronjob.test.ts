@@ -3,58 +3,25 @@
 // once per minute with Job names carrying the scheduled minute; Forbid skips
 // an activation while the previous Job runs and starts it late once that Job
 // finishes, unless startingDeadlineSeconds has passed; Replace; suspend.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Event } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { FakeClock, rfc3339, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { FakeClock, rfc3339 } from '../src/client/index.js';
 import { cronJobController } from '../controllers/cronjob/controller.js';
 import type { CronJobObject } from '../controllers/cronjob/schedule.js';
 import type { JobObject } from '../controllers/job/pods.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const jobsRef = ref('batch', 'v1', 'jobs');
 const cronJobsRef = ref('batch', 'v1', 'cronjobs');
 const eventsRef = ref('', 'v1', 'events');
 
-let s: TestApiServer;
-let n = 0;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `cj-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const s = controllerTestEnv({ namespacePrefix: 'cj-it' });
 
 /** A controller-manager whose CronJob controller reads time from clock. */
 async function startManager(clock: FakeClock): Promise<void> {
-  const manager = new ControllerManager({ client: s.client, controllers: [cronJobController({ clock })], leaderElection: false, port: 0 });
-  await manager.start();
-  cleanups.push(() => manager.stop());
+  await s.startManager({ controllers: [cronJobController({ clock })] });
 }
 
 const jobs = () => s.client.resource<JobObject>(jobsRef);
@@ -101,7 +68,7 @@ async function complete(ns: string, name: string, atMs: number): Promise<void> {
 
 describe('CronJob controller (etcd)', () => {
   it('fires each minute on a fake clock and, with Forbid, skips while a Job is still running', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const clock = new FakeClock(Date.now());
     await startManager(clock);
     const cj = await cronJobs().create(ns, cronJob('tick', { concurrencyPolicy: 'Forbid' }));
@@ -147,7 +114,7 @@ describe('CronJob controller (etcd)', () => {
   });
 
   it('lets an activation go when it is past startingDeadlineSeconds', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const clock = new FakeClock(Date.now());
     await startManager(clock);
     await cronJobs().create(ns, cronJob('strict', { concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 10 }));
@@ -164,7 +131,7 @@ describe('CronJob controller (etcd)', () => {
   });
 
   it('with Replace deletes the running Job when the next one starts', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const clock = new FakeClock(Date.now());
     await startManager(clock);
     await cronJobs().create(ns, cronJob('swap', { concurrencyPolicy: 'Replace' }));
@@ -186,7 +153,7 @@ describe('CronJob controller (etcd)', () => {
   });
 
   it('does not start a suspended CronJob', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const clock = new FakeClock(Date.now());
     await startManager(clock);
     await cronJobs().create(ns, cronJob('idle', { suspend: true }));

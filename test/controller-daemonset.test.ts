@@ -4,60 +4,24 @@
 // removed, relabelled and tainted; a rolling update within maxUnavailable
 // with ControllerRevisions; OnDelete. Each test selects its own nodes by a
 // label, since nodes are shared by the whole file.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Node } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { Informer, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { Informer } from '../src/client/index.js';
 import { daemonSetController } from '../controllers/daemonset/controller.js';
 import type { DaemonSetObject } from '../controllers/daemonset/types.js';
 import { targetNodeName } from '../controllers/daemonset/placement.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
 import type { ControllerRevisionObject } from '../controllers/common/controller-revision.js';
-import { TestKubelet } from '../controllers/common/test-kubelet.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const nodesRef = ref('', 'v1', 'nodes', false);
 const podsRef = ref('', 'v1', 'pods');
 const dsRef = ref('apps', 'v1', 'daemonsets');
 const revisionsRef = ref('apps', 'v1', 'controllerrevisions');
 
-let s: TestApiServer;
-let manager: ControllerManager;
-let n = 0;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({ client: s.client, controllers: [daemonSetController()], leaderElection: false, port: 0 });
-  await manager.start();
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  await manager?.stop();
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `ds-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const s = controllerTestEnv({ namespacePrefix: 'ds-it', controllers: [daemonSetController()] });
 
 type NodeObject = Node & KubeObject;
 const nodes = () => s.client.resource<NodeObject>(nodesRef);
@@ -70,11 +34,7 @@ async function node(name: string, labels: Record<string, string>, taints: NodeOb
   await nodes().create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: { ...(taints ? { taints } : {}) } });
 }
 
-async function startKubelet(ns: string): Promise<void> {
-  const k = new TestKubelet(s.client, { namespace: ns, readyDelayMs: 50 });
-  await k.start();
-  cleanups.push(() => k.stop());
-}
+const startKubelet = (ns: string) => s.startKubelet({ namespace: ns, readyDelayMs: 50 });
 
 /** The nodes the namespace's live pods are pinned to, sorted; waits until they are exactly want. */
 async function podsOn(ns: string, want: string[]): Promise<PodObject[]> {
@@ -103,7 +63,7 @@ function daemonSet(name: string, ns: string, extra: Partial<DaemonSetObject['spe
 
 describe('DaemonSet controller (etcd)', () => {
   it('runs one pod per node and follows nodes coming, going and relabelled', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await node(`${ns}-a`, { suite: ns });
     await node(`${ns}-b`, { suite: ns });
     await node(`${ns}-other`, { suite: 'elsewhere' });
@@ -154,7 +114,7 @@ describe('DaemonSet controller (etcd)', () => {
   });
 
   it('keeps off nodes with taints it does not tolerate, but runs on cordoned nodes', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await node(`${ns}-tainted`, { suite: ns }, [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
     await node(`${ns}-cordoned`, { suite: ns }, [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]);
     await daemonSets().create(ns, daemonSet('agent', ns));
@@ -168,7 +128,7 @@ describe('DaemonSet controller (etcd)', () => {
   });
 
   it('rolls a new template out node by node within maxUnavailable and keeps the revisions', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     for (const x of ['a', 'b', 'c']) await node(`${ns}-${x}`, { suite: ns });
     await startKubelet(ns);
     await daemonSets().create(ns, daemonSet('agent', ns));
@@ -184,7 +144,7 @@ describe('DaemonSet controller (etcd)', () => {
     inf.addEventHandler({ onAdd: check, onUpdate: check, onDelete: check });
     inf.start();
     await inf.waitForSync();
-    cleanups.push(async () => inf.stop());
+    s.afterTest(async () => inf.stop());
 
     await daemonSets().patch(ns, 'agent', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'skiff/echo:2' }] } } } }, 'strategic');
     const list = await until('all updated and ready', async () => {
@@ -201,7 +161,7 @@ describe('DaemonSet controller (etcd)', () => {
   });
 
   it('with OnDelete updates a pod only when it is deleted', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     for (const x of ['a', 'b']) await node(`${ns}-${x}`, { suite: ns });
     await daemonSets().create(ns, daemonSet('agent', ns, { updateStrategy: { type: 'OnDelete' } }));
     const before = await podsOn(ns, [`${ns}-a`, `${ns}-b`]);

@@ -4,86 +4,33 @@
 // maxUnavailable at every pod event, rollback, a stuck rollout reported by
 // its progress deadline, and a rollout finished by a second controller-manager
 // after the first one dies mid-way.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Event } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { RestClient, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { deploymentController } from '../controllers/deployment/controller.js';
 import type { DeploymentObject } from '../controllers/deployment/replicasets.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
 import type { ReplicaSetObject } from '../controllers/replicaset/status.js';
-import { TestKubelet } from '../controllers/common/test-kubelet.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import type { TestKubeletOptions } from '../controllers/common/test-kubelet.js';
+import { controllerTestEnv, fastElection, ref } from './harness/controllers.js';
+import { until as poll } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const podsRef = ref('', 'v1', 'pods');
 const replicaSetsRef = ref('apps', 'v1', 'replicasets');
 const deploymentsRef = ref('apps', 'v1', 'deployments');
 const eventsRef = ref('', 'v1', 'events');
-const fastElection = { leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 };
 
-let s: TestApiServer;
-let n = 0;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  // The harness leaves its client open; a connection that carried an aborted
-  // watch then holds the apiserver's shutdown for its keep-alive timeout.
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `deploy-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-function newClient(): RestClient {
-  return new RestClient({ server: s.url, token: s.token, ca: s.ca, namespace: 'default', contextName: 'test' }, { rateLimit: false });
-}
+const s = controllerTestEnv({ namespacePrefix: 'deploy-it' });
 
 /** A controller-manager with its own connection, so that closing it is as abrupt as the process dying. */
-async function startManager(identity: string): Promise<{ manager: ControllerManager; client: RestClient }> {
-  const client = newClient();
-  const manager = new ControllerManager({
-    client,
-    controllers: [replicaSetController(), deploymentController()],
-    leaderElection: { ...fastElection, identity },
-    port: 0,
-  });
-  await manager.start();
-  cleanups.push(async () => {
-    await manager.stop();
-    await client.close();
-  });
-  return { manager, client };
-}
+const startManager = (identity: string) =>
+  s.startManager({ controllers: [replicaSetController(), deploymentController()], leaderElection: { ...fastElection, identity }, ownClient: true });
 
-async function startKubelet(ns: string, opts: ConstructorParameters<typeof TestKubelet>[1] = {}): Promise<void> {
-  const k = new TestKubelet(s.client, { namespace: ns, ...opts });
-  await k.start();
-  cleanups.push(() => k.stop());
-}
+const startKubelet = (ns: string, opts: TestKubeletOptions = {}) => s.startKubelet({ namespace: ns, ...opts });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Rollouts take their time. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) => poll(what, fn, timeoutMs);
 
 const deployments = () => s.client.resource<DeploymentObject>(deploymentsRef);
 const replicaSets = () => s.client.resource<ReplicaSetObject>(replicaSetsRef);
@@ -148,7 +95,7 @@ class PodWatch {
         this.check();
       }
     })().catch(() => {});
-    cleanups.push(async () => this.ctl.abort());
+    s.afterTest(async () => this.ctl.abort());
   }
 
   private check(): void {
@@ -164,7 +111,7 @@ class PodWatch {
 
 describe('Deployment controller (etcd)', () => {
   it('rolls 10 replicas with 25%/25% never above 13 pods nor below 8 available', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { readyDelayMs: 150 });
     await startManager('cm-a');
     await deployments().create(ns, deployment('web', 10));
@@ -194,7 +141,7 @@ describe('Deployment controller (etcd)', () => {
   });
 
   it('rolls back to the previous template, whose ReplicaSet takes the next revision', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await startManager('cm-b');
     await deployments().create(ns, deployment('app', 3));
@@ -221,7 +168,7 @@ describe('Deployment controller (etcd)', () => {
   });
 
   it('reports ProgressDeadlineExceeded for a rollout whose pods never become ready', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { shouldStart: (p) => imageOf(p) !== 'busybox:broken' });
     await startManager('cm-c');
     await deployments().create(ns, deployment('stuck', 4, { progressDeadlineSeconds: 2 }));
@@ -241,7 +188,7 @@ describe('Deployment controller (etcd)', () => {
   });
 
   it('a second controller-manager finishes a rollout the first one died in, with no duplicate or lost pods', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { readyDelayMs: 400 });
     const first = await startManager('cm-dies');
     await deployments().create(ns, deployment('api', 8));

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Node, Service } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { isNotFound, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { isNotFound } from '../src/client/index.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { garbageCollectorController } from '../controllers/garbagecollector/controller.js';
 import { endpointsController } from '../controllers/endpoints/controller.js';
@@ -16,10 +15,9 @@ import { serviceAccountController } from '../controllers/serviceaccount/controll
 import { TestKubelet } from '../controllers/common/test-kubelet.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
 import type { EndpointSliceObject } from '../controllers/endpointslice/reconciler.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until as poll } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const nodesRef = ref('', 'v1', 'nodes', false);
 const podsRef = ref('', 'v1', 'pods');
 const servicesRef = ref('', 'v1', 'services');
@@ -31,57 +29,31 @@ const serviceAccountsRef = ref('', 'v1', 'serviceaccounts');
 type EndpointsObject = Endpoints & KubeObject;
 type ServiceObject = Service & KubeObject;
 
-let s: TestApiServer;
-let manager: ControllerManager;
+const s = controllerTestEnv({
+  namespacePrefix: 'ep-it',
+  async setUp(api) {
+    await api.client.resource<Node & KubeObject>(nodesRef).create(undefined, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
+      spec: {},
+    });
+  },
+  controllers: [replicaSetController(), endpointsController(), endpointSliceController(), serviceAccountController(), garbageCollectorController()],
+});
 let kubelet: TestKubelet;
-let n = 0;
 let ip = 10;
 
 beforeAll(async () => {
-  s = await startApiServer();
-  await s.client.resource<Node & KubeObject>(nodesRef).create(undefined, {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
-    spec: {},
-  });
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [replicaSetController(), endpointsController(), endpointSliceController(), serviceAccountController(), garbageCollectorController()],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
   kubelet = new TestKubelet(s.client, { nodeName: 'n1', podIP: () => `10.244.1.${ip++}`, finishDeletions: true });
   await kubelet.start();
 });
 afterAll(async () => {
   await kubelet?.stop();
-  await manager?.stop();
-  await s?.stop();
 });
 
-async function namespace(): Promise<string> {
-  const name = `ep-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** An object the controllers have not written yet is not there. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000) => poll(what, fn, { timeoutMs, retryOn: isNotFound });
 
 async function replicaSet(ns: string, name: string, replicas: number): Promise<void> {
   await s.client.resource(replicaSetsRef).create(ns, {
@@ -118,7 +90,7 @@ const slicesOf = async (ns: string, svc: string) =>
 
 describe('Endpoints and EndpointSlice controllers (etcd)', () => {
   it('publishes the ready pods of a service with their IPs, node, pod references and resolved ports', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const svc = await service(ns, 'web');
     await replicaSet(ns, 'web', 2);
     const ep = await until('two ready addresses', async () => {
@@ -158,7 +130,7 @@ describe('Endpoints and EndpointSlice controllers (etcd)', () => {
   });
 
   it('moves a pod that turns unready to notReadyAddresses and back, and drops a deleted pod', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await service(ns, 'api');
     await replicaSet(ns, 'api', 2);
     await until('two ready addresses', async () => (readyIPs(await endpoints(ns, 'api')).length === 2 ? true : undefined));
@@ -197,7 +169,7 @@ describe('Endpoints and EndpointSlice controllers (etcd)', () => {
   });
 
   it('publishes unready pods as ready with publishNotReadyAddresses', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await service(ns, 'db', { publishNotReadyAddresses: true, clusterIP: 'None' });
     await replicaSet(ns, 'db', 1);
     const [pod] = await until('a running pod', async () => {
@@ -216,7 +188,7 @@ describe('Endpoints and EndpointSlice controllers (etcd)', () => {
   });
 
   it('leaves the Endpoints of a service without selector alone, and removes a service\'s endpoints with it', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await s.client.resource<ServiceObject>(servicesRef).create(ns, {
       apiVersion: 'v1',
       kind: 'Service',

@@ -2,34 +2,19 @@
 // a deleted owner are collected (background), a foreground delete keeps the
 // owner until its blocking dependents are gone, an orphan delete detaches
 // them, and references to owners that never existed are dropped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/meta.js';
 import type { ResourceClient } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { garbageCollectorController } from '../controllers/garbagecollector/controller.js';
 import { deploymentController } from '../controllers/deployment/controller.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv } from './harness/controllers.js';
+import { until as poll } from './harness/until.js';
 
-let s: TestApiServer;
-let manager: ControllerManager;
+const s = controllerTestEnv({ controllers: [garbageCollectorController(), deploymentController(), replicaSetController()] });
 let cms: ResourceClient<KubeObject>;
-
-beforeAll(async () => {
-  s = await startApiServer();
+beforeAll(() => {
   cms = s.client.resource<KubeObject>({ group: '', version: 'v1', plural: 'configmaps', namespaced: true });
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [garbageCollectorController(), deploymentController(), replicaSetController()],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
-});
-
-afterAll(async () => {
-  await manager?.stop();
-  await s?.stop();
 });
 
 const cm = (name: string, owners: KubeObject[] = [], block = false) =>
@@ -49,13 +34,7 @@ const cm = (name: string, owners: KubeObject[] = [], block = false) =>
     data: { k: 'v' },
   }) as KubeObject;
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, cond: () => Promise<boolean>, ms = 15_000) => poll(what, async () => ((await cond()) ? true : undefined), ms);
 
 const exists = async (name: string) =>
   cms.get('default', name).then(

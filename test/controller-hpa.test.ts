@@ -6,18 +6,16 @@
 // the Deployment is scaled up to maxReplicas at once; load goes down: the
 // scale-down waits out the HPA's (shortened) stabilization window.
 import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event, Pod } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { cliIO } from '../src/cli/action.js';
-import { buildProgram } from '../src/cli/program.js';
 import { Informer, type ResourceRef } from '../src/client/index.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { deploymentController } from '../controllers/deployment/controller.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { horizontalPodAutoscalerController, type HPAObject } from '../controllers/podautoscaler/controller.js';
 import { TestKubelet } from '../controllers/common/test-kubelet.js';
+import { runSkiff } from './cli-helpers.js';
 import { createNode, eventually, FakeKubelet, startMetricsPipeline, type MetricsPipeline } from './metrics-helpers.js';
 
 const ref = (group: string, version: string, plural: string): ResourceRef => ({ group, version, plural, namespaced: true });
@@ -87,26 +85,8 @@ function kubectl(...args: string[]): Promise<string> {
   });
 }
 
-class Collector extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function skiff(...args: string[]): Promise<string> {
-  const out = new Collector();
-  const saved = cliIO.out;
-  cliIO.out = out;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'skiff', '--kubeconfig', p.api.kubeconfig, ...args]);
-  } finally {
-    cliIO.out = saved;
-    process.exitCode = undefined;
-  }
-  return out.text;
-}
+/** Runs one skiff verb in this process against the test apiserver; what it prints. */
+const skiff = async (...args: string[]) => (await runSkiff(p.api.kubeconfig, args)).out;
 
 beforeAll(async () => {
   p = await startMetricsPipeline({ resolutionMs: 1000 });

@@ -3,74 +3,33 @@
 // kubelet running pods to success or failure: completions and parallelism,
 // backoffLimit, activeDeadlineSeconds, Indexed completion, suspend, and a
 // finished Job deleted with its pods after its TTL.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Event } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { Informer, isNotFound, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { Informer, isNotFound } from '../src/client/index.js';
 import { jobController } from '../controllers/job/controller.js';
 import { ttlAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
 import { garbageCollectorController } from '../controllers/garbagecollector/controller.js';
 import type { JobObject } from '../controllers/job/pods.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
-import { TestKubelet } from '../controllers/common/test-kubelet.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import type { TestKubeletOptions } from '../controllers/common/test-kubelet.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const podsRef = ref('', 'v1', 'pods');
 const jobsRef = ref('batch', 'v1', 'jobs');
 const eventsRef = ref('', 'v1', 'events');
 
-let s: TestApiServer;
-let manager: ControllerManager;
-let n = 0;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [jobController({ podFailureBackoffMs: 100 }), ttlAfterFinishedController(), garbageCollectorController()],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
+const s = controllerTestEnv({
+  namespacePrefix: 'job-it',
+  controllers: [jobController({ podFailureBackoffMs: 100 }), ttlAfterFinishedController(), garbageCollectorController()],
 });
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  await manager?.stop();
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `job-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const pods = () => s.client.resource<PodObject>(podsRef);
 const jobs = () => s.client.resource<JobObject>(jobsRef);
 const condition = (j: JobObject, type: string) => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
-async function startKubelet(ns: string, opts: ConstructorParameters<typeof TestKubelet>[1] = {}): Promise<void> {
-  const k = new TestKubelet(s.client, { namespace: ns, readyDelayMs: 100, ...opts });
-  await k.start();
-  cleanups.push(() => k.stop());
-}
+const startKubelet = (ns: string, opts: TestKubeletOptions = {}) => s.startKubelet({ namespace: ns, readyDelayMs: 100, ...opts });
 
 /** The most pods that were neither finished nor being deleted at the same time. */
 async function watchConcurrency(ns: string): Promise<() => number> {
@@ -83,7 +42,7 @@ async function watchConcurrency(ns: string): Promise<() => number> {
   inf.addEventHandler({ onAdd: count, onUpdate: count, onDelete: count });
   inf.start();
   await inf.waitForSync();
-  cleanups.push(async () => inf.stop());
+  s.afterTest(async () => inf.stop());
   return () => max;
 }
 
@@ -108,7 +67,7 @@ async function finished(ns: string, name: string, type: 'Complete' | 'Failed'): 
 
 describe('Job controller (etcd)', () => {
   it('runs completions 3 at parallelism 2 to Complete, counting each pod once', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const maxRunning = await watchConcurrency(ns);
     await startKubelet(ns, { outcome: () => ({ phase: 'Succeeded' }) });
     const created = await jobs().create(ns, job('pi', { completions: 3, parallelism: 2 }));
@@ -136,7 +95,7 @@ describe('Job controller (etcd)', () => {
   });
 
   it('stops at backoffLimit with Failed/BackoffLimitExceeded', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { outcome: () => ({ phase: 'Failed', exitCode: 3 }) });
     await jobs().create(ns, job('flaky', { backoffLimit: 2 }));
     const failed = await finished(ns, 'flaky', 'Failed');
@@ -151,7 +110,7 @@ describe('Job controller (etcd)', () => {
   });
 
   it('fails a Job running past activeDeadlineSeconds and deletes its pods', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await jobs().create(ns, job('slow', { activeDeadlineSeconds: 1, parallelism: 2, completions: 4 }));
     const failed = await finished(ns, 'slow', 'Failed');
@@ -162,7 +121,7 @@ describe('Job controller (etcd)', () => {
   });
 
   it('gives each index of an Indexed Job one pod and lists the completed indexes', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { outcome: () => ({ phase: 'Succeeded' }) });
     await jobs().create(ns, job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
     const done = await finished(ns, 'idx', 'Complete');
@@ -181,7 +140,7 @@ describe('Job controller (etcd)', () => {
   });
 
   it('deletes the pods of a suspended Job without counting them, and starts again on resume', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await jobs().create(ns, job('paused', { parallelism: 2, completions: 2 }));
     await until('two pods', async () => ((await pods().list(ns)).items.length === 2 ? true : undefined));
@@ -202,7 +161,7 @@ describe('Job controller (etcd)', () => {
   });
 
   it('deletes a finished Job and its pods ttlSecondsAfterFinished later', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { outcome: () => ({ phase: 'Succeeded' }) });
     await jobs().create(ns, job('brief', { ttlSecondsAfterFinished: 1 }));
     await finished(ns, 'brief', 'Complete');

@@ -2,53 +2,27 @@
 // namespace goes Terminating, refuses new content, is emptied and then
 // disappears; of two controller-managers only the lease holder acts, and the
 // other takes over when it stops; real kubectl sees the same.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { KubeObject, WatchEventType } from '../src/api/meta.js';
-import { isForbidden, leaseResource, type Lease, type ResourceClient, type ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { isForbidden, leaseResource, type Lease, type ResourceClient } from '../src/client/index.js';
 import { namespaceController } from '../controllers/namespace/controller.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, fastElection, namespacesRef, ref } from './harness/controllers.js';
 
 const run = promisify(execFile);
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const content = {
   configmaps: ref('', 'v1', 'configmaps'),
   secrets: ref('', 'v1', 'secrets'),
   pods: ref('', 'v1', 'pods'),
   deployments: ref('apps', 'v1', 'deployments'),
 };
-const fastElection = { leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 };
 
-let s: TestApiServer;
-const managers: ControllerManager[] = [];
-const watches: AbortController[] = [];
+const s = controllerTestEnv();
 
-beforeAll(async () => {
-  s = await startApiServer();
-});
-afterEach(async () => {
-  for (const w of watches.splice(0)) w.abort();
-  while (managers.length) await managers.pop()!.stop();
-});
-afterAll(async () => {
-  await s?.stop();
-});
-
-function startManager(identity: string): ControllerManager {
-  const m = new ControllerManager({
-    client: s.client,
-    controllers: [namespaceController()],
-    leaderElection: { ...fastElection, identity },
-    port: 0,
-  });
-  managers.push(m);
-  void m.start();
-  return m;
-}
+const startManager = async (identity: string) =>
+  (await s.startManager({ controllers: [namespaceController()], leaderElection: { ...fastElection, identity } })).manager;
 
 interface Seen {
   resource: string;
@@ -65,7 +39,7 @@ class EventLog {
 
   follow(rc: ResourceClient, namespace: string | undefined, fromRV: string, fieldSelector?: string): void {
     const ctl = new AbortController();
-    watches.push(ctl);
+    s.afterTest(() => ctl.abort());
     void (async () => {
       for await (const ev of rc.watch(namespace, {
         resourceVersion: fromRV,
@@ -133,7 +107,7 @@ async function leaseHolder(): Promise<string | undefined> {
 
 describe('namespace controller', () => {
   it('empties a deleted namespace, refusing new content meanwhile, and then the namespace disappears', async () => {
-    startManager('solo');
+    await startManager('solo');
     const rv = await createNamespaceWithContent('doomed');
     const log = new EventLog();
     log.follow(s.client.resource(namespacesRef), undefined, rv, 'metadata.name=doomed');
@@ -164,11 +138,11 @@ describe('namespace controller', () => {
   });
 
   it('of two controller-managers only the lease holder acts, and the other takes over when it stops', async () => {
-    const first = startManager('first');
+    const first = await startManager('first');
     const log = new EventLog();
     const nsWatch = (rv: string) => log.follow(s.client.resource(namespacesRef), undefined, rv);
     await expect.poll(() => first.isLeader(), { timeout: 10_000 }).toBe(true);
-    const second = startManager('second');
+    const second = await startManager('second');
 
     const rv1 = await createNamespaceWithContent('doomed-a');
     nsWatch(rv1);
@@ -196,7 +170,7 @@ describe('namespace controller', () => {
   });
 
   it('kubectl delete namespace waits until the namespace is gone', async () => {
-    startManager('kubectl');
+    await startManager('kubectl');
     const env = { ...process.env, KUBECONFIG: s.kubeconfig };
     // Created through the API: `kubectl create namespace` sends protobuf, which the apiserver does not accept yet.
     await createNamespaceWithContent('doomed2');

@@ -8,20 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event, Node } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { formatMicroTime, isConflict, isNotFound, leaseResource, type Lease, type ResourceRef, type RestClient } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { formatMicroTime, isConflict, isNotFound, leaseResource, type Lease, type RestClient } from '../src/client/index.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { nodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { taintEvictionController } from '../controllers/nodelifecycle/taint-eviction.js';
 import { TestKubelet } from '../controllers/common/test-kubelet.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
-import { schedulerConfigFrom } from '../scheduler/config.js';
-import { SchedulerServer } from '../scheduler/server.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import type { SchedulerServer } from '../scheduler/server.js';
+import { controllerTestEnv, namespacesRef, ref, startScheduler } from './harness/controllers.js';
+import { until as poll } from './harness/until.js';
 
 type NodeObject = Node & KubeObject;
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const nodesRef = ref('', 'v1', 'nodes', false);
 const podsRef = ref('', 'v1', 'pods');
 const eventsRef = ref('', 'v1', 'events');
@@ -102,62 +99,45 @@ class Heartbeat {
   }
 }
 
-let s: TestApiServer;
-let manager: ControllerManager;
 let scheduler: SchedulerServer;
 const kubelets = new Map<string, TestKubelet>();
 const heartbeats = new Map<string, Heartbeat>();
 let ip = 10;
 const ns = 'lifecycle';
 
+const s = controllerTestEnv({
+  apiserver: { defaultNotReadyTolerationSeconds: 2, defaultUnreachableTolerationSeconds: 2 },
+  async setUp(api) {
+    await api.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const name of ['n1', 'n2']) {
+      await api.client.resource<NodeObject>(nodesRef).create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {} });
+      const hb = new Heartbeat(api.client, name);
+      hb.start();
+      heartbeats.set(name, hb);
+      const kubelet = new TestKubelet(api.client, { nodeName: name, podIP: () => `10.244.2.${ip++}` });
+      await kubelet.start();
+      kubelets.set(name, kubelet);
+    }
+  },
+  controllers: [
+    replicaSetController(),
+    nodeLifecycleController({ nodeMonitorGracePeriodSeconds: 3, nodeMonitorPeriodSeconds: 1 }),
+    taintEvictionController(),
+  ],
+});
+
 beforeAll(async () => {
-  s = await startApiServer({ defaultNotReadyTolerationSeconds: 2, defaultUnreachableTolerationSeconds: 2 });
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  for (const name of ['n1', 'n2']) {
-    await s.client.resource<NodeObject>(nodesRef).create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {} });
-    const hb = new Heartbeat(s.client, name);
-    hb.start();
-    heartbeats.set(name, hb);
-    const kubelet = new TestKubelet(s.client, { nodeName: name, podIP: () => `10.244.2.${ip++}` });
-    await kubelet.start();
-    kubelets.set(name, kubelet);
-  }
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [
-      replicaSetController(),
-      nodeLifecycleController({ nodeMonitorGracePeriodSeconds: 3, nodeMonitorPeriodSeconds: 1 }),
-      taintEvictionController(),
-    ],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
-  scheduler = new SchedulerServer({
-    client: s.client,
-    config: schedulerConfigFrom({ podInitialBackoffSeconds: 0.1, podMaxBackoffSeconds: 1, leaderElection: { leaderElect: false } }),
-    port: 0,
-  });
-  await scheduler.start();
+  scheduler = await startScheduler(s.client);
 });
 
 afterAll(async () => {
   for (const hb of heartbeats.values()) await hb.stop();
   for (const k of kubelets.values()) await k.stop();
   await scheduler?.stop();
-  await manager?.stop();
-  await s?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Polled every 100 ms: the first test times how long n1 takes to go Unknown against its grace period.
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000) => poll(what, fn, { timeoutMs, intervalMs: 100 });
 
 const getNode = (name: string) => s.client.resource<NodeObject>(nodesRef).get(undefined, name);
 const podsOn = async (node: string) =>
@@ -197,7 +177,9 @@ describe('node lifecycle (etcd)', () => {
     // n1 dies: no more lease renewals, nobody runs its pods.
     await heartbeats.get('n1')!.stop();
     await kubelets.get('n1')!.stop();
-    const silentSince = Date.now();
+    // the grace period runs from the last renewal, which may be a little before this point
+    const lastRenewal = await s.client.resource<Lease>(leaseResource).get('kube-node-lease', 'n1');
+    const silentSince = Date.parse(String(lastRenewal.spec?.renewTime));
 
     const dead = await until('n1 Unknown and tainted unreachable', async () => {
       const n = await getNode('n1');

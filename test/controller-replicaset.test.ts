@@ -2,55 +2,24 @@
 // against a real apiserver on a real etcd: scaling both ways, replacing a
 // pod deleted by hand, releasing and replacing a pod relabelled out of the
 // selector, and the Events it records.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Event } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import type { ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
 import type { ReplicaSetObject } from '../controllers/replicaset/status.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, fastElection, ref } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const podsRef = ref('', 'v1', 'pods');
 const replicaSetsRef = ref('apps', 'v1', 'replicasets');
 const eventsRef = ref('', 'v1', 'events');
-const fastElection = { leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 };
 
-let s: TestApiServer;
-let manager: ControllerManager;
-let n = 0;
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({ client: s.client, controllers: [replicaSetController()], leaderElection: { ...fastElection, identity: 'rs-test' }, port: 0 });
-  await manager.start();
+const s = controllerTestEnv({
+  namespacePrefix: 'rs-it',
+  controllers: [replicaSetController()],
+  leaderElection: { ...fastElection, identity: 'rs-test' },
 });
-afterAll(async () => {
-  await manager?.stop();
-  // The harness leaves its client open; a connection that carried an aborted
-  // watch then holds the apiserver's shutdown for its keep-alive timeout.
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `rs-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const pods = () => s.client.resource<PodObject>(podsRef);
 const replicaSets = () => s.client.resource<ReplicaSetObject>(replicaSetsRef);
@@ -78,12 +47,12 @@ function replicaSet(name: string, replicas: number): ReplicaSetObject {
 }
 
 afterEach(() => {
-  expect(manager.isLeader()).toBe(true);
+  expect(s.manager.isLeader()).toBe(true);
 });
 
 describe('ReplicaSet controller (etcd)', () => {
   it('scales up and down and reports it in status and events', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const rs = await replicaSets().create(ns, replicaSet('web', 3));
     await podsOf(ns, rs, 3);
     await replicaSets().patch(ns, 'web', { spec: { replicas: 5 } }, 'merge');
@@ -108,7 +77,7 @@ describe('ReplicaSet controller (etcd)', () => {
   });
 
   it('replaces a pod deleted by hand', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const rs = await replicaSets().create(ns, replicaSet('web', 3));
     const before = await podsOf(ns, rs, 3);
     const victim = before[0]!;
@@ -121,7 +90,7 @@ describe('ReplicaSet controller (etcd)', () => {
   });
 
   it('releases a pod relabelled out of its selector and replaces it', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const rs = await replicaSets().create(ns, replicaSet('web', 2));
     const [moved] = await podsOf(ns, rs, 2);
     await pods().patch(ns, moved!.metadata.name ?? '', { metadata: { labels: { app: 'debug' } } }, 'merge');
@@ -142,7 +111,7 @@ describe('ReplicaSet controller (etcd)', () => {
   });
 
   it('adopts a matching orphan instead of creating a pod', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await pods().create(ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'early', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
     const rs = await replicaSets().create(ns, replicaSet('web', 1));
     const [only] = await podsOf(ns, rs, 1);

@@ -3,57 +3,22 @@
 // OrderedReady creation strictly in ordinal order (a pod held back stops the
 // ones after it), scale-down from the highest ordinal, a rolling update from
 // the highest ordinal with ControllerRevisions, and Parallel management.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Informer, type ResourceRef } from '../src/client/index.js';
+import { describe, expect, it } from 'vitest';
+import { Informer } from '../src/client/index.js';
 import { rfc3339 } from '../src/client/events.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { statefulSetController } from '../controllers/statefulset/controller.js';
 import type { StatefulSetObject } from '../controllers/statefulset/identity.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
 import type { ControllerRevisionObject } from '../controllers/common/controller-revision.js';
-import { TestKubelet } from '../controllers/common/test-kubelet.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import type { TestKubeletOptions } from '../controllers/common/test-kubelet.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const podsRef = ref('', 'v1', 'pods');
 const setsRef = ref('apps', 'v1', 'statefulsets');
 const revisionsRef = ref('apps', 'v1', 'controllerrevisions');
 
-let s: TestApiServer;
-let manager: ControllerManager;
-let n = 0;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({ client: s.client, controllers: [statefulSetController()], leaderElection: false, port: 0 });
-  await manager.start();
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  await manager?.stop();
-  await s?.client.close();
-  await s?.stop();
-});
-
-async function namespace(): Promise<string> {
-  const name = `sts-it-${++n}`;
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const s = controllerTestEnv({ namespacePrefix: 'sts-it', controllers: [statefulSetController()] });
 
 const pods = () => s.client.resource<PodObject>(podsRef);
 const sets = () => s.client.resource<StatefulSetObject>(setsRef);
@@ -61,11 +26,7 @@ const isReady = (p: PodObject) => p.status?.conditions?.some((c) => c.type === '
 const live = async (ns: string) => (await pods().list(ns)).items.filter((p) => !p.metadata.deletionTimestamp);
 const names = (list: PodObject[]) => list.map((p) => p.metadata.name).sort();
 
-async function startKubelet(ns: string, opts: ConstructorParameters<typeof TestKubelet>[1] = {}): Promise<void> {
-  const k = new TestKubelet(s.client, { namespace: ns, ...opts });
-  await k.start();
-  cleanups.push(() => k.stop());
-}
+const startKubelet = (ns: string, opts: TestKubeletOptions = {}) => s.startKubelet({ namespace: ns, ...opts });
 
 /** Records pod additions and deletions in the order the apiserver reports them. */
 async function recordPods(ns: string): Promise<{ added: string[]; deleted: string[] }> {
@@ -77,7 +38,7 @@ async function recordPods(ns: string): Promise<{ added: string[]; deleted: strin
   });
   inf.start();
   await inf.waitForSync();
-  cleanups.push(async () => inf.stop());
+  s.afterTest(async () => inf.stop());
   return log;
 }
 
@@ -107,7 +68,7 @@ function statefulSet(name: string, replicas: number, extra: Partial<StatefulSetO
 
 describe('StatefulSet controller (etcd)', () => {
   it('creates web-0, web-1, web-2 strictly in order, each after the previous is Running and Ready', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     const log = await recordPods(ns);
     // web-1 is held back: web-2 must wait for it.
     await startKubelet(ns, { shouldStart: (p) => p.metadata.name !== 'web-1' });
@@ -141,7 +102,7 @@ describe('StatefulSet controller (etcd)', () => {
   });
 
   it('scales down from the highest ordinal, one at a time', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await sets().create(ns, statefulSet('db', 3));
     await until('three ready pods', async () => {
@@ -156,7 +117,7 @@ describe('StatefulSet controller (etcd)', () => {
   });
 
   it('rolls a new template out from the highest ordinal and records both revisions', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await sets().create(ns, statefulSet('web', 3));
     const first = await until('three ready pods', async () => {
@@ -187,7 +148,7 @@ describe('StatefulSet controller (etcd)', () => {
   });
 
   it('keeps pods below the partition at the old revision', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns);
     await sets().create(ns, statefulSet('web', 3, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }));
     const first = await until('three ready pods', async () => {
@@ -205,7 +166,7 @@ describe('StatefulSet controller (etcd)', () => {
   });
 
   it('creates every pod at once under Parallel management', async () => {
-    const ns = await namespace();
+    const ns = await s.namespace();
     await startKubelet(ns, { shouldStart: () => false });
     await sets().create(ns, statefulSet('web', 3, { podManagementPolicy: 'Parallel' }));
     const list = await until('three pods, none ready', async () => {

@@ -6,29 +6,23 @@
 // the rest while the ReplicaSet replaces them on the other node, retries
 // what a budget refuses, and real kubectl drains through the same API.
 import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
 import type { Status } from '../src/api/status.js';
 import { StatusError } from '../src/api/status.js';
-import { cliIO } from '../src/cli/action.js';
-import { buildProgram } from '../src/cli/program.js';
-import type { ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
 import { disruptionController, type PdbObject } from '../controllers/disruption/controller.js';
 import { TestKubelet } from '../controllers/common/test-kubelet.js';
 import type { PodObject } from '../controllers/replicaset/pods.js';
-import { schedulerConfigFrom } from '../scheduler/config.js';
-import { SchedulerServer } from '../scheduler/server.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import type { SchedulerServer } from '../scheduler/server.js';
+import { runSkiff } from './cli-helpers.js';
+import { controllerTestEnv, namespacesRef, ref, startScheduler } from './harness/controllers.js';
+import { until } from './harness/until.js';
 
 const run = promisify(execFile);
 type NodeObject = Node & KubeObject;
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
-const namespacesRef = ref('', 'v1', 'namespaces', false);
 const nodesRef = ref('', 'v1', 'nodes', false);
 const podsRef = ref('', 'v1', 'pods');
 const replicaSetsRef = ref('apps', 'v1', 'replicasets');
@@ -36,80 +30,40 @@ const daemonSetsRef = ref('apps', 'v1', 'daemonsets');
 const pdbsRef = ref('policy', 'v1', 'poddisruptionbudgets');
 const ns = 'drain';
 
-let s: TestApiServer;
-let manager: ControllerManager;
 let scheduler: SchedulerServer;
 const kubelets: TestKubelet[] = [];
 let ip = 10;
 
+const s = controllerTestEnv({
+  async setUp(api) {
+    await api.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const nodes = api.client.resource<NodeObject>(nodesRef);
+    for (const name of ['n1', 'n2']) {
+      const node = await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {} });
+      const resources = { cpu: '8', memory: '16Gi', pods: '110' };
+      await nodes.updateStatus(undefined, {
+        ...node,
+        status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
+      });
+      const kubelet = new TestKubelet(api.client, { nodeName: name, podIP: () => `10.244.3.${ip++}`, finishDeletions: true });
+      await kubelet.start();
+      kubelets.push(kubelet);
+    }
+  },
+  controllers: [replicaSetController(), disruptionController()],
+});
+
 beforeAll(async () => {
-  s = await startApiServer();
-  await s.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  const nodes = s.client.resource<NodeObject>(nodesRef);
-  for (const name of ['n1', 'n2']) {
-    const node = await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {} });
-    const resources = { cpu: '8', memory: '16Gi', pods: '110' };
-    await nodes.updateStatus(undefined, {
-      ...node,
-      status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
-    });
-    const kubelet = new TestKubelet(s.client, { nodeName: name, podIP: () => `10.244.3.${ip++}`, finishDeletions: true });
-    await kubelet.start();
-    kubelets.push(kubelet);
-  }
-  manager = new ControllerManager({ client: s.client, controllers: [replicaSetController(), disruptionController()], leaderElection: false, port: 0 });
-  await manager.start();
-  scheduler = new SchedulerServer({
-    client: s.client,
-    config: schedulerConfigFrom({ podInitialBackoffSeconds: 0.1, podMaxBackoffSeconds: 1, leaderElection: { leaderElect: false } }),
-    port: 0,
-  });
-  await scheduler.start();
+  scheduler = await startScheduler(s.client);
 });
 
 afterAll(async () => {
   for (const k of kubelets) await k.stop();
   await scheduler?.stop();
-  await manager?.stop();
-  await s?.stop();
 });
 
-class Collector extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 /** Runs one skiff verb in this process against the test apiserver. */
-async function skiff(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out = new Collector();
-  const err = new Collector();
-  const saved = { out: cliIO.out, err: cliIO.err };
-  cliIO.out = out;
-  cliIO.err = err;
-  process.exitCode = undefined;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'skiff', '--kubeconfig', s.kubeconfig, ...args]);
-  } finally {
-    cliIO.out = saved.out;
-    cliIO.err = saved.err;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { out: out.text, err: err.text, code };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const skiff = (...args: string[]) => runSkiff(s.kubeconfig, args);
 
 const getNode = (name: string) => s.client.resource<NodeObject>(nodesRef).get(undefined, name);
 const livePods = async (selector: string) =>

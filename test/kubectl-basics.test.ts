@@ -6,35 +6,16 @@ import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
-import { ControllerManager } from '../controllers/manager.js';
+import { describe, expect, it } from 'vitest';
 import { namespaceController } from '../controllers/namespace/controller.js';
+import { controllerTestEnv } from './harness/controllers.js';
 
 const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';
 
-let s: TestApiServer;
-let manager: ControllerManager;
-let kubectl: (...args: string[]) => Promise<string>;
+const s = controllerTestEnv({ controllers: [namespaceController({ deletionDelayMs: 0 })] });
 
-beforeAll(async () => {
-  s = await startApiServer();
-  kubectl = async (...args: string[]) =>
-    (await run(KUBECTL, ['--kubeconfig', s.kubeconfig, ...args], { timeout: 30_000 })).stdout;
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [namespaceController({ deletionDelayMs: 0 })],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
-});
-
-afterAll(async () => {
-  await manager?.stop();
-  await s?.stop();
-});
+const kubectl = async (...args: string[]) => (await run(KUBECTL, ['--kubeconfig', s.kubeconfig, ...args], { timeout: 30_000 })).stdout;
 
 function manifest(name: string, text: string): string {
   const file = join(s.kubeconfig, '..', name);

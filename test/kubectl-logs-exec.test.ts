@@ -3,34 +3,26 @@
 // kubelet's server. The apiserver runs in this process, so the clients always
 // run asynchronously.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Node, Pod } from '../src/api/core/v1.js';
+import type { Pod } from '../src/api/core/v1.js';
 import { findResource } from '../src/api/resources.js';
-import { ensureApiserverKubeletClientCert, ensureCA } from '../src/cluster/pki.js';
 import type { ResourceClient } from '../src/client/rest.js';
-import { DockerRuntime } from '../kubelet/runtime/docker.js';
-import type { PodSandboxConfig } from '../kubelet/runtime/interface.js';
-import { KubeletServer } from '../kubelet/server/server.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
-import { BUSYBOX_IMAGE, ensureTestImages, removeContainersOfNode, requireDocker, uniqueNodeName } from './harness/docker.js';
+import type { DockerRuntime } from '../kubelet/runtime/docker.js';
+import type { TestApiServer } from './harness/apiserver.js';
+import { BUSYBOX_IMAGE } from './harness/docker.js';
+import { startKubeletNode, type KubeletNode } from './harness/kubelet-node.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const TMUX = '/usr/bin/tmux';
 const SKIFF = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
 
-const node = uniqueNodeName('logs-exec');
-let docker: Docker;
-let runtime: DockerRuntime;
-let pki: string;
+let k: KubeletNode;
 let api: TestApiServer;
-let kubelet: KubeletServer;
+let runtime: DockerRuntime;
 let podsApi: ResourceClient<Pod>;
-let pods: Pod[] = [];
 /** container ids by pod name */
 const containers = new Map<string, string>();
 
@@ -115,51 +107,23 @@ async function inTerminal(command: string[], steps: (screen: (until: RegExp) => 
   }
 }
 
-async function createPod(name: string, labels: Record<string, string> = {}): Promise<Pod> {
-  const pod = await podsApi.create('default', {
+function createPod(name: string, labels: Record<string, string> = {}): Promise<Pod> {
+  return k.createPod({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, labels },
-    spec: { nodeName: node, containers: [{ name: 'app', image: BUSYBOX_IMAGE }] },
+    spec: { nodeName: k.name, containers: [{ name: 'app', image: BUSYBOX_IMAGE }] },
   } as unknown as Pod);
-  pods = (await podsApi.list('default')).items.filter((p) => p.spec?.nodeName === node);
-  return pod;
 }
 
 async function runContainer(pod: Pod, command: string[]): Promise<string> {
-  const sandbox: PodSandboxConfig = {
-    podName: pod.metadata.name!,
-    namespace: 'default',
-    uid: pod.metadata.uid!,
-    attempt: 0,
-    hostname: pod.metadata.name!,
-    hostNetwork: false,
-    portMappings: [],
-  };
-  const sandboxId = await runtime.runPodSandbox(sandbox);
-  const id = await runtime.createContainer(sandboxId, { name: 'app', image: BUSYBOX_IMAGE, command, env: [], mounts: [], attempt: 0 }, sandbox);
-  await runtime.startContainer(id);
-  return id;
+  return (await k.runContainers(pod, [{ name: 'app', command }]))[0]!;
 }
 
 beforeAll(async () => {
   if (!existsSync(SKIFF)) throw new Error(`${SKIFF} is missing: run npm run build first`);
-  docker = await requireDocker();
-  await ensureTestImages();
-  runtime = new DockerRuntime({ nodeName: node, docker, allowPull: false, nodeIP: '127.0.0.1' });
-  pki = mkdtempSync(join(tmpdir(), 'skiff-logs-exec-'));
-  const ca = ensureCA(pki);
-  const clientCert = ensureApiserverKubeletClientCert(pki);
-  api = await startApiServer({ kubeletClient: { cert: readFileSync(clientCert.certFile), key: readFileSync(clientCert.keyFile) } });
-  podsApi = api.client.resource<Pod>(findResource('', 'v1', 'pods')!);
-  kubelet = new KubeletServer({ runtime, nodeName: node, host: '127.0.0.1', port: 0, clientCaFile: ca.certFile, pods: () => pods });
-  await kubelet.start();
-  const nodes = api.client.resource<Node>(findResource('', 'v1', 'nodes')!);
-  const created = await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: node } } as Node);
-  await nodes.updateStatus(undefined, {
-    ...created,
-    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } },
-  } as Node);
+  k = await startKubeletNode('logs-exec');
+  ({ api, runtime, podsApi } = k);
   const web = await createPod('web', { app: 'web' });
   const threeLines = ['sh', '-c', 'echo one; echo two; echo three; exec sleep 3600'];
   containers.set('web', await runContainer(web, threeLines));
@@ -178,11 +142,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await kubelet?.stop();
-  await api?.stop();
-  await runtime?.close();
-  if (docker) await removeContainersOfNode(docker, node);
-  if (pki) rmSync(pki, { recursive: true, force: true });
+  await k?.stop();
 });
 
 describe('kubectl', () => {

@@ -10,13 +10,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/meta.js';
 import type { ResourceRef } from '../src/client/index.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { deploymentController } from '../controllers/deployment/controller.js';
 import { replicaSetController } from '../controllers/replicaset/controller.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { controllerTestEnv, ref } from './harness/controllers.js';
 
 const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';
@@ -25,7 +24,6 @@ const OTHER_KUBECTLS = ['27', '28', '29', '30', '31', '33']
   .map((minor) => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`)
   .filter((path) => existsSync(path));
 
-const ref = (group: string, version: string, plural: string, namespaced = true): ResourceRef => ({ group, version, plural, namespaced });
 const refs = {
   namespaces: ref('', 'v1', 'namespaces', false),
   nodes: ref('', 'v1', 'nodes', false),
@@ -40,8 +38,7 @@ const refs = {
   hpas: ref('autoscaling', 'v2', 'horizontalpodautoscalers'),
 };
 
-let s: TestApiServer;
-let manager: ControllerManager;
+const s = controllerTestEnv({ controllers: [replicaSetController(), deploymentController()] });
 
 async function kubectl(...args: string[]): Promise<string> {
   return (await run(KUBECTL, ['--kubeconfig', s.kubeconfig, ...args], { timeout: 60_000 })).stdout;
@@ -80,22 +77,6 @@ async function createWithTwin(r: ResourceRef, name: string, args: string[]): Pro
   await kubectl('create', '-f', file);
   return { proto: meaning(await get(r, name), name), json: meaning(await get(r, twin), twin) };
 }
-
-beforeAll(async () => {
-  s = await startApiServer();
-  manager = new ControllerManager({
-    client: s.client,
-    controllers: [replicaSetController(), deploymentController()],
-    leaderElection: false,
-    port: 0,
-  });
-  await manager.start();
-});
-
-afterAll(async () => {
-  await manager?.stop();
-  await s?.stop();
-});
 
 describe('kubectl typed commands over protobuf', () => {
   it('creates a namespace', async () => {

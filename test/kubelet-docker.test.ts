@@ -18,6 +18,7 @@ import { Kubelet, type KubeletTiming } from '../kubelet/kubelet.js';
 import { DockerRuntime } from '../kubelet/runtime/docker.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
 import { BUSYBOX_IMAGE, ECHO_IMAGE, ensureTestImages, removeContainersOfNode, requireDocker, uniqueNodeName } from './harness/docker.js';
+import { eventually as poll } from './harness/until.js';
 
 type PodObject = Pod & KubeObject;
 
@@ -49,20 +50,8 @@ const markDir = join(tmpdir(), `skiff-kubelet-mark-${process.pid}`);
 let hostPort = 0;
 const deletedAt = new Map<string, number>();
 
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000) =>
+  poll(what, fn, { timeoutMs, intervalMs: 100 });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

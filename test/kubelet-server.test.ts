@@ -2,34 +2,24 @@
 // apiserver (pods/log, pods/exec over WebSocket) that authenticates to it with
 // its kubelet client certificate: logs (tail, follow, timestamps, previous),
 // exec with and without a terminal, the stats summary, and refusals.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import type Docker from 'dockerode';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Node, Pod } from '../src/api/core/v1.js';
-import { findResource } from '../src/api/resources.js';
+import type { Pod } from '../src/api/core/v1.js';
 import { StatusError } from '../src/api/status.js';
-import { ensureApiserverKubeletClientCert, ensureCA } from '../src/cluster/pki.js';
 import { RemoteCommandExitError, streamRemoteCommand, type RemoteCommandStreams } from '../src/client/remotecommand.js';
-import type { ResourceClient } from '../src/client/rest.js';
-import { DockerRuntime } from '../kubelet/runtime/docker.js';
-import type { ContainerConfig, PodSandboxConfig } from '../kubelet/runtime/interface.js';
-import { KubeletServer } from '../kubelet/server/server.js';
+import type { DockerRuntime } from '../kubelet/runtime/docker.js';
+import type { KubeletServer } from '../kubelet/server/server.js';
 import type { Summary } from '../kubelet/server/stats.js';
-import { startApiServer, type TestApiServer } from './harness/apiserver.js';
-import { BUSYBOX_IMAGE, ensureTestImages, removeContainersOfNode, requireDocker, uniqueNodeName } from './harness/docker.js';
+import type { TestApiServer } from './harness/apiserver.js';
+import { BUSYBOX_IMAGE } from './harness/docker.js';
+import { startKubeletNode, type ContainerRun, type KubeletNode } from './harness/kubelet-node.js';
+import { eventually } from './harness/until.js';
 
-const node = uniqueNodeName('kubelet-server');
-let docker: Docker;
-let runtime: DockerRuntime;
-let pki: string;
+let k: KubeletNode;
 let api: TestApiServer;
+let runtime: DockerRuntime;
 let kubelet: KubeletServer;
-let podsApi: ResourceClient<Pod>;
-let pods: Pod[] = [];
 let asApiserver: Agent;
 let anonymous: Agent;
 
@@ -41,48 +31,14 @@ class Collect extends Writable {
   }
 }
 
-async function refreshPods(): Promise<void> {
-  pods = (await podsApi.list('default')).items.filter((p) => p.spec?.nodeName === node);
-}
-
 async function createPod(name: string, containers: string[], opts: { nodeName?: string | null } = {}): Promise<Pod> {
   const spec: Record<string, unknown> = { containers: containers.map((c) => ({ name: c, image: BUSYBOX_IMAGE })) };
-  if (opts.nodeName !== null) spec.nodeName = opts.nodeName ?? node;
-  const pod = await podsApi.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec } as unknown as Pod);
-  await refreshPods();
-  return pod;
+  if (opts.nodeName !== null) spec.nodeName = opts.nodeName ?? k.name;
+  return k.createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec } as unknown as Pod);
 }
 
-/** Runs the pod's sandbox and the given container instances through the runtime, as the kubelet would. */
-async function runContainers(pod: Pod, containers: (Partial<ContainerConfig> & { name: string; command: string[] })[]): Promise<string[]> {
-  const sandbox: PodSandboxConfig = {
-    podName: pod.metadata.name!,
-    namespace: 'default',
-    uid: pod.metadata.uid!,
-    attempt: 0,
-    hostname: pod.metadata.name!,
-    hostNetwork: false,
-    portMappings: [],
-  };
-  const sandboxId = await runtime.runPodSandbox(sandbox);
-  const ids: string[] = [];
-  for (const c of containers) {
-    const id = await runtime.createContainer(sandboxId, { image: BUSYBOX_IMAGE, env: [], mounts: [], attempt: 0, ...c }, sandbox);
-    await runtime.startContainer(id);
-    ids.push(id);
-  }
-  return ids;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const runContainers = (pod: Pod, containers: ContainerRun[]) => k.runContainers(pod, containers);
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000) => eventually(what, fn, { timeoutMs, intervalMs: 100 });
 
 const logPath = (pod: string) => `/api/v1/namespaces/default/pods/${pod}/log`;
 const execPath = (pod: string) => `/api/v1/namespaces/default/pods/${pod}/exec`;
@@ -96,30 +52,10 @@ function exec(pod: string, command: string[], streams: RemoteCommandStreams, ext
 }
 
 beforeAll(async () => {
-  docker = await requireDocker();
-  await ensureTestImages();
-  runtime = new DockerRuntime({ nodeName: node, docker, allowPull: false, nodeIP: '127.0.0.1' });
-  pki = mkdtempSync(join(tmpdir(), 'skiff-kubelet-server-'));
-  const ca = ensureCA(pki);
-  const clientCert = ensureApiserverKubeletClientCert(pki);
-  const cert = readFileSync(clientCert.certFile);
-  const key = readFileSync(clientCert.keyFile);
-  api = await startApiServer({ kubeletClient: { cert, key } });
-  podsApi = api.client.resource<Pod>(findResource('', 'v1', 'pods')!);
-  kubelet = new KubeletServer({ runtime, nodeName: node, host: '127.0.0.1', port: 0, clientCaFile: ca.certFile, pods: () => pods });
-  await kubelet.start();
-  asApiserver = new Agent({ connect: { cert, key, rejectUnauthorized: false } });
+  k = await startKubeletNode('kubelet-server');
+  ({ api, runtime, server: kubelet } = k);
+  asApiserver = new Agent({ connect: { ...k.clientCert, rejectUnauthorized: false } });
   anonymous = new Agent({ connect: { rejectUnauthorized: false } });
-
-  const nodes = api.client.resource<Node>(findResource('', 'v1', 'nodes')!);
-  const created = await nodes.create(undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: node } } as Node);
-  await nodes.updateStatus(undefined, {
-    ...created,
-    status: {
-      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: node }],
-      daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
-    },
-  } as Node);
 
   const web = await createPod('web', ['app']);
   await runContainers(web, [{ name: 'app', command: ['sh', '-c', 'echo one; echo two; echo three; exec sleep 3600'] }]);
@@ -127,15 +63,7 @@ beforeAll(async () => {
   const [first] = await runContainers(restarts, [{ name: 'app', command: ['sh', '-c', 'echo first life'] }]);
   await waitFor('the first instance to exit', async () => (await runtime.containerStatus(first!))?.state === 'exited');
   const sandboxId = (await runtime.listPodSandboxes()).find((s) => s.uid === restarts.metadata.uid)!.id;
-  const sandbox: PodSandboxConfig = {
-    podName: 'restarts',
-    namespace: 'default',
-    uid: restarts.metadata.uid!,
-    attempt: 0,
-    hostname: 'restarts',
-    hostNetwork: false,
-    portMappings: [],
-  };
+  const sandbox = k.sandboxConfig(restarts);
   const second = await runtime.createContainer(
     sandboxId,
     { name: 'app', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo second life; exec sleep 3600'], env: [], mounts: [], attempt: 1 },
@@ -148,13 +76,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await kubelet?.stop();
-  await api?.stop();
   await asApiserver?.close();
   await anonymous?.close();
-  await runtime?.close();
-  if (docker) await removeContainersOfNode(docker, node);
-  if (pki) rmSync(pki, { recursive: true, force: true });
+  await k?.stop();
 });
 
 describe('pods/log through the apiserver', () => {
@@ -179,7 +103,7 @@ describe('pods/log through the apiserver', () => {
         text += Buffer.from(chunk).toString();
         if (!wrote && text.includes('three\n')) {
           wrote = true;
-          const id = (await runtime.listContainers({ podUid: pods.find((p) => p.metadata.name === 'web')!.metadata.uid! }))[0]!.id;
+          const id = (await runtime.listContainers({ podUid: k.pods.find((p) => p.metadata.name === 'web')!.metadata.uid! }))[0]!.id;
           await runtime.execSync(id, ['sh', '-c', 'echo later > /proc/1/fd/1'], 10_000);
         }
         if (text.includes('later\n')) break;
@@ -275,9 +199,9 @@ describe('the kubelet server itself', () => {
     const res = await request(`${kubelet.url}/stats/summary`, { dispatcher: asApiserver });
     expect(res.statusCode).toBe(200);
     const summary = (await res.body.json()) as Summary;
-    expect(summary.node.nodeName).toBe(node);
+    expect(summary.node.nodeName).toBe(k.name);
     const busy = summary.pods.find((p) => p.podRef.name === 'busy')!;
-    expect(busy.podRef).toEqual({ name: 'busy', namespace: 'default', uid: pods.find((p) => p.metadata.name === 'busy')!.metadata.uid });
+    expect(busy.podRef).toEqual({ name: 'busy', namespace: 'default', uid: k.pods.find((p) => p.metadata.name === 'busy')!.metadata.uid });
     const spin = busy.containers.find((c) => c.name === 'spin')!;
     // a shell spinning in a loop keeps about a whole core busy
     expect(spin.cpu.usageNanoCores).toBeGreaterThan(100_000_000);

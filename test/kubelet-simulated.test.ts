@@ -12,6 +12,7 @@ import { Kubelet, type KubeletTiming } from '../kubelet/kubelet.js';
 import { KubeletMetrics } from '../kubelet/metrics.js';
 import { SimulatedRuntime } from '../kubelet/runtime/simulated.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { eventually as poll } from './harness/until.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
@@ -41,20 +42,7 @@ const metrics = new KubeletMetrics({ defaultMetrics: false });
 /** every command run in a container (probes, hooks) */
 const execs: string[] = [];
 
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000) => poll(what, fn, timeoutMs);
 
 const pods = () => api.client.resource<PodObject>(podsRef);
 const getPod = (name: string) => pods().get(ns, name);

@@ -17,6 +17,7 @@ import { MetricsServer } from '../src/metrics/main.js';
 import type { ApiServerOptions } from '../apiserver/server.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
 import { freePorts } from './harness/etcd.js';
+import { until } from './harness/until.js';
 
 const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 
@@ -213,18 +214,7 @@ export async function createNode(
   } as Node & KubeObject);
 }
 
-/** Polls until check returns a value (not undefined), or fails after ms. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls until check returns a value (not undefined), taking errors for "not yet", or fails after ms. */
+export function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  return until(what, check, { timeoutMs: ms, intervalMs: 200, retryOn: () => true });
 }

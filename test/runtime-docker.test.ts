@@ -18,6 +18,7 @@ import {
   requireDocker,
   uniqueNodeName,
 } from './harness/docker.js';
+import { eventually } from './harness/until.js';
 
 const node = uniqueNodeName('rt-docker');
 const otherNode = uniqueNodeName('rt-docker-other');
@@ -78,20 +79,7 @@ async function startPod(
   return { sandboxId, sandbox, ids };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000) => eventually(what, fn, { timeoutMs, intervalMs: 100 });
 
 async function exited(id: string): Promise<ContainerStatus> {
   return waitFor(`container ${id} to exit`, async () => {

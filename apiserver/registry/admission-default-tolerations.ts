@@ -4,9 +4,8 @@
 // its pods leave a dead node five minutes after the node lifecycle
 // controller taints it, instead of at once.
 import type { Pod, Toleration } from '../../src/api/core/v1.js';
+import { taintNodeNotReady, taintNodeUnreachable } from '../../src/machinery/taints.js';
 
-export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
-export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
 /** Kubernetes' --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
 export const defaultTolerationSeconds = 300;
 

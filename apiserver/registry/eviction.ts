@@ -12,7 +12,7 @@ import type { Pod } from '../../src/api/core/v1.js';
 import { errors, StatusError, type Status } from '../../src/api/status.js';
 import { Eviction, disruptionAllowedCondition, disruptionBudgetCause, type DeleteOptions as EvictionDeleteOptions, type PodDisruptionBudget } from '../../src/api/policy/v1.js';
 import { selectorFromLabelSelector } from '../../src/machinery/labels.js';
-import type { DeleteOptions, ResourceStore } from './store.js';
+import { rfc3339, type DeleteOptions, type ResourceStore } from './store.js';
 
 /** EvictionsRetry: attempts at the read-check-delete cycle when it keeps conflicting. */
 const evictionRetries = 5;
@@ -30,10 +30,6 @@ type PodObject = Pod & KubeObject;
 type PdbObject = PodDisruptionBudget & KubeObject;
 
 const success = (): Status => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 function isConflict(err: unknown): boolean {
   return err instanceof StatusError && err.code === 409;

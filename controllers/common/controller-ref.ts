@@ -3,8 +3,9 @@
 // objects that stopped matching. The patches are Kubernetes' own strategic
 // merge patches, carrying the object's uid so they never land on a namesake
 // created after the object the decision was made on.
-import type { KubeObject, OwnerReference } from '../../src/api/meta.js';
-import { isNotFound, type ResourceClient } from '../../src/client/index.js';
+import type { KubeObject, LabelSelector, OwnerReference } from '../../src/api/meta.js';
+import { isNotFound, type Informer, type ResourceClient } from '../../src/client/index.js';
+import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
 
 export interface OwnerKind {
   apiVersion: string;
@@ -14,6 +15,38 @@ export interface OwnerKind {
 /** The ownerReference marked controller: true, if any. */
 export function getControllerOf(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+}
+
+/** An owner that selects what it controls by spec.selector. */
+export type SelectingOwner = KubeObject & { spec: { selector?: LabelSelector | null | undefined } };
+
+/** The owner's spec.selector, or undefined when it does not parse (such an owner controls nothing). */
+export function ownerSelector(owner: SelectingOwner): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(owner.spec.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** resolveControllerRef: the owner of this kind a controller reference names, if the cache holds that very one (same uid). */
+export function resolveControllerRef<T extends KubeObject>(
+  owners: Pick<Informer<T>, 'get'>,
+  kind: string,
+  namespace: string | undefined,
+  ref: OwnerReference | undefined,
+): T | undefined {
+  if (!ref || ref.kind !== kind) return undefined;
+  const owner = owners.get(`${namespace ?? ''}/${ref.name}`);
+  return owner && owner.metadata.uid === ref.uid ? owner : undefined;
+}
+
+/** The owners in obj's namespace whose non-empty selector matches its labels: those that may adopt it as an orphan. */
+export function ownersSelecting<T extends SelectingOwner>(owners: Pick<Informer<T>, 'list'>, obj: KubeObject): T[] {
+  return owners.list(obj.metadata.namespace ?? '').filter((owner) => {
+    const sel = ownerSelector(owner);
+    return sel !== undefined && !sel.empty() && sel.matches(obj.metadata.labels ?? {});
+  });
 }
 
 /** metav1.NewControllerRef: controller and blockOwnerDeletion both true. */

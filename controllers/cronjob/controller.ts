@@ -12,6 +12,7 @@ import type { KubeObject } from '../../src/api/meta.js';
 import {
   EventRecorder,
   isAlreadyExists,
+  isNamespaceTerminating,
   isNotFound,
   rfc3339,
   realClock,
@@ -21,7 +22,7 @@ import {
   type ResourceClient,
   type ResourceRef,
 } from '../../src/client/index.js';
-import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
+import { errorMessage, QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import { getControllerOf, newControllerRef } from '../common/controller-ref.js';
 import { isFinished, jobComplete, jobFailed } from '../job/conditions.js';
 import { jobsRef } from '../job/controller.js';
@@ -79,11 +80,7 @@ export class CronJobController extends QueueController {
     this.jobClient = ctx.client.resource<JobObject>(jobsRef);
     this.cronJobs = this.waitsFor(ctx.informers.informerFor<CronJobObject>(cronJobsRef));
     this.jobs = this.waitsFor(ctx.informers.informerFor<JobObject>(jobsRef));
-    this.cronJobs.addEventHandler({
-      onAdd: (cj) => this.enqueue(cj),
-      onUpdate: (_old, cj) => this.enqueue(cj),
-      onDelete: (cj) => this.enqueue(cj),
-    });
+    this.cronJobs.addEventHandler(this.enqueueHandlers());
     const owner = (job: JobObject): void => {
       const ref = getControllerOf(job);
       if (!ref || ref.kind !== 'CronJob') return;
@@ -218,7 +215,7 @@ export class CronJobController extends QueueController {
       sched = parseSchedule(schedule, timeZone);
     } catch (err) {
       // A user error: nothing to retry until the spec changes.
-      this.recorder.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(schedule)} : ${errorText(err)}`);
+      this.recorder.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(schedule)} : ${errorMessage(err)}`);
       return undefined;
     }
     const nowMs = this.now();
@@ -232,7 +229,7 @@ export class CronJobController extends QueueController {
         }
       }
     } catch (err) {
-      this.recorder.event(cj, 'Warning', 'InvalidSchedule', `invalid schedule: ${schedule} : ${errorText(err)}`);
+      this.recorder.event(cj, 'Warning', 'InvalidSchedule', `invalid schedule: ${schedule} : ${errorMessage(err)}`);
       return undefined;
     }
     const next = (): number | undefined => nextScheduleDelayMs(cj, nowMs, sched);
@@ -257,7 +254,7 @@ export class CronJobController extends QueueController {
         try {
           job = await this.jobClient.get(ref.namespace ?? namespace, ref.name ?? '');
         } catch (err) {
-          this.recorder.event(cj, 'Warning', 'FailedGet', `Get job: ${errorText(err)}`);
+          this.recorder.event(cj, 'Warning', 'FailedGet', `Get job: ${errorMessage(err)}`);
           throw err;
         }
         await this.deleteJob(cj, job);
@@ -271,7 +268,7 @@ export class CronJobController extends QueueController {
     } catch (err) {
       if (isNamespaceTerminating(err)) return undefined;
       if (!isAlreadyExists(err)) {
-        this.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${errorText(err)}`);
+        this.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${errorMessage(err)}`);
         throw err;
       }
       // Created before (a restart between creating and writing status): take it as ours if it is.
@@ -289,7 +286,7 @@ export class CronJobController extends QueueController {
       await this.jobClient.delete(job.metadata.namespace, job.metadata.name ?? '', { propagationPolicy: 'Background' });
     } catch (err) {
       if (!isNotFound(err)) {
-        this.recorder.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${errorText(err)}`);
+        this.recorder.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${errorMessage(err)}`);
         throw err;
       }
     }
@@ -316,7 +313,7 @@ export class CronJobController extends QueueController {
         try {
           await this.deleteJob(cj, j);
         } catch (err) {
-          this.log.warn({ cronjob: `${cj.metadata.namespace}/${cj.metadata.name}`, job: j.metadata.name, err: errorText(err) }, 'could not delete old job');
+          this.log.warn({ cronjob: `${cj.metadata.namespace}/${cj.metadata.name}`, job: j.metadata.name, err: errorMessage(err) }, 'could not delete old job');
         }
       }
     };
@@ -388,16 +385,6 @@ function isValidZone(tz: string): boolean {
 /** Go's time.RFC1123Z in UTC: "Mon, 02 Jan 2006 15:04:05 +0000". */
 function rfc1123z(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', '+0000');
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const details = (err as { details?: { causes?: { reason?: string }[] } }).details;
-  return (details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export function cronJobController(opts: CronJobControllerOptions = {}): ControllerDescriptor {

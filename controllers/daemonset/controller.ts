@@ -7,7 +7,6 @@
 // OnDelete). Expectations keep a lagging cache from creating twice.
 import type { KubeObject } from '../../src/api/meta.js';
 import { EventRecorder, isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import {
   claimObjects,
@@ -15,11 +14,15 @@ import {
   controllerUidIndexFunc,
   getControllerOf,
   newControllerRef,
+  ownerSelector,
+  ownersSelecting,
   recheckOwner,
+  resolveControllerRef,
 } from '../common/controller-ref.js';
 import { controllerRevisionsRef, revisionHashLabel, type ControllerRevisionObject } from '../common/controller-revision.js';
 import { CreateDeleteExpectations } from '../common/create-delete-expectations.js';
-import { podFromTemplate, slowStartBatch, slowStartInitialBatchSize, type PodObject } from '../replicaset/pods.js';
+import { PodControl } from '../common/pod-control.js';
+import { isPodReady, podFromTemplate, type PodObject } from '../replicaset/pods.js';
 import { podsRef } from '../replicaset/controller.js';
 import { cleanupHistory, constructHistory, daemonSetKind } from './history.js';
 import { calculateCounts, planManage, planRollingUpdate, podsByNode, type FailedPodBackoff } from './manage.js';
@@ -65,6 +68,7 @@ export class DaemonSetController extends QueueController {
   private readonly revisions: Informer<ControllerRevisionObject>;
   private readonly dsClient: ResourceClient<DaemonSetObject>;
   private readonly podClient: ResourceClient<PodObject>;
+  private readonly podControl: PodControl;
   private readonly crClient: ResourceClient<ControllerRevisionObject>;
   private readonly burst: number;
   private readonly now: () => number;
@@ -78,6 +82,7 @@ export class DaemonSetController extends QueueController {
     this.recorder = new EventRecorder(ctx.client, { component: 'daemonset-controller', involvedKind: daemonSetKind, log: ctx.log, now: this.now });
     this.dsClient = ctx.client.resource<DaemonSetObject>(daemonSetsRef);
     this.podClient = ctx.client.resource<PodObject>(podsRef);
+    this.podControl = new PodControl(this.podClient, this.recorder, this.expectations);
     this.crClient = ctx.client.resource<ControllerRevisionObject>(controllerRevisionsRef);
     this.daemonSets = this.waitsFor(ctx.informers.informerFor<DaemonSetObject>(daemonSetsRef));
     this.pods = this.waitsFor(ctx.informers.informerFor<PodObject>(podsRef, { indexers: { [controllerUidIndex]: controllerUidIndexFunc } }));
@@ -119,16 +124,7 @@ export class DaemonSetController extends QueueController {
   }
 
   private resolve(namespace: string | undefined, ref: ReturnType<typeof getControllerOf>): DaemonSetObject | undefined {
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.daemonSets.get(`${namespace ?? ''}/${ref.name}`);
-    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
-  }
-
-  private matching(obj: KubeObject): DaemonSetObject[] {
-    return this.daemonSets.list(obj.metadata.namespace ?? '').filter((ds) => {
-      const sel = safeSelector(ds);
-      return sel !== undefined && !sel.empty() && sel.matches(obj.metadata.labels ?? {});
-    });
+    return resolveControllerRef(this.daemonSets, 'DaemonSet', namespace, ref);
   }
 
   private enqueueOwnerOrMatching(obj: KubeObject): void {
@@ -138,7 +134,7 @@ export class DaemonSetController extends QueueController {
       if (ds) this.enqueue(ds);
       return;
     }
-    for (const ds of this.matching(obj)) this.enqueue(ds);
+    for (const ds of ownersSelecting(this.daemonSets, obj)) this.enqueue(ds);
   }
 
   private addPod(pod: PodObject): void {
@@ -154,7 +150,7 @@ export class DaemonSetController extends QueueController {
       this.enqueue(ds);
       return;
     }
-    for (const ds of this.matching(pod)) this.enqueue(ds);
+    for (const ds of ownersSelecting(this.daemonSets, pod)) this.enqueue(ds);
   }
 
   private updatePod(old: PodObject, cur: PodObject): void {
@@ -174,10 +170,10 @@ export class DaemonSetController extends QueueController {
       if (!ds) return;
       this.enqueue(ds);
       const minReady = ds.spec.minReadySeconds ?? 0;
-      if (minReady > 0 && !isReady(old) && isReady(cur)) this.enqueueAfter(ds, minReady * 1000 + 100);
+      if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.enqueueAfter(ds, minReady * 1000 + 100);
       return;
     }
-    for (const ds of this.matching(cur)) this.enqueue(ds);
+    for (const ds of ownersSelecting(this.daemonSets, cur)) this.enqueue(ds);
   }
 
   private deletePod(pod: PodObject): void {
@@ -195,7 +191,7 @@ export class DaemonSetController extends QueueController {
     }
     const ds = structuredClone(cached);
     const namespace = ds.metadata.namespace ?? '';
-    const selector = safeSelector(ds);
+    const selector = ownerSelector(ds);
     if (!selector) {
       this.log.warn({ daemonset: key }, 'invalid selector; not syncing');
       return;
@@ -278,45 +274,20 @@ export class DaemonSetController extends QueueController {
     this.log.debug({ daemonset: key, creating: creates.length, deleting: deletes.length }, 'syncing nodes');
     this.expectations.expect(key, creates.length, deletes.map(keyOf));
 
-    const errors: unknown[] = [];
     const template = structuredClone(ds.spec.template);
     template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [revisionHashLabel]: hash } };
     const tspec = template.spec ?? { containers: [] };
     tspec.tolerations = daemonPodTolerations(tspec);
     template.spec = tspec;
     const ref = newControllerRef(ds, daemonSetKind);
-    let i = 0;
-    const { successes, error } = await slowStartBatch(creates.length, slowStartInitialBatchSize, async () => {
-      const node = creates[i++]!;
+    const created = await this.podControl.createPods(ds, key, creates.length, (i) => {
       const pod = podFromTemplate(template, ds.metadata.name ?? '', namespace, ref);
-      pod.spec = { ...pod.spec, affinity: pinToNode(pod.spec.affinity, node) };
-      try {
-        const created = await this.podClient.create(namespace, pod);
-        this.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-      } catch (err) {
-        if (isNamespaceTerminating(err)) return;
-        this.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${errorText(err)}`);
-        throw err;
-      }
+      pod.spec = { ...pod.spec, affinity: pinToNode(pod.spec.affinity, creates[i]!) };
+      return pod;
     });
-    for (let n = successes; n < creates.length; n++) this.expectations.creationObserved(key);
-    if (error !== undefined) errors.push(error);
-
-    const results = await Promise.allSettled(
-      deletes.map(async (pod) => {
-        try {
-          await this.podClient.delete(namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } });
-          this.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        } catch (err) {
-          this.expectations.deletionObserved(key, keyOf(pod));
-          if (isNotFound(err)) return;
-          this.recorder.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${errorText(err)}`);
-          throw err;
-        }
-      }),
-    );
-    for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
-    if (errors.length) throw errors[0];
+    const deleted = await this.podControl.deletePods(ds, key, deletes);
+    const error = created.error ?? deleted.error;
+    if (error !== undefined) throw error;
   }
 
   private async updateStatus(ds: DaemonSetObject, nodes: NodeObject[], pods: PodObject[], hash: string, observe: boolean) {
@@ -345,10 +316,6 @@ function keyOf(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
-function isReady(pod: PodObject): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 /** Label, taint and cordon changes can change where the DaemonSet belongs; heartbeats cannot. */
 function nodeSchedulingChanged(old: NodeObject, cur: NodeObject): boolean {
   return (
@@ -356,24 +323,6 @@ function nodeSchedulingChanged(old: NodeObject, cur: NodeObject): boolean {
     JSON.stringify(old.spec.taints ?? []) !== JSON.stringify(cur.spec.taints ?? []) ||
     (old.spec.unschedulable ?? false) !== (cur.spec.unschedulable ?? false)
   );
-}
-
-function safeSelector(ds: DaemonSetObject): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(ds.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const details = (err as { details?: { causes?: { reason?: string }[] } }).details;
-  return (details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export function daemonSetController(opts: DaemonSetControllerOptions = {}): ControllerDescriptor {

@@ -5,17 +5,18 @@
 // automatically. Pods are pinned to their node with a required node affinity
 // on metadata.name, so that the scheduler, not this controller, binds them.
 import type { Affinity, Node, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration } from '../../src/api/core/v1.js';
-import { podMatchesNodeSelectorAndAffinity } from '../../scheduler/plugins/helpers.js';
-import { toleratesTaint } from '../../scheduler/nodeinfo.js';
+import { podMatchesNodeSelectorAndAffinity } from '../../src/machinery/node-affinity.js';
+import {
+  findMatchingUntoleratedTaint,
+  taintNodeDiskPressure,
+  taintNodeMemoryPressure,
+  taintNodeNetworkUnavailable,
+  taintNodeNotReady,
+  taintNodePIDPressure,
+  taintNodeUnreachable,
+  taintNodeUnschedulable,
+} from '../../src/machinery/taints.js';
 import type { DaemonSetObject } from './types.js';
-
-export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NODE_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
 
 function sameToleration(a: Toleration, b: Toleration): boolean {
   return (
@@ -48,18 +49,18 @@ function addOrUpdateToleration(tolerations: Toleration[], t: Toleration): Tolera
 export function daemonPodTolerations(spec: Pick<PodSpec, 'tolerations' | 'hostNetwork'>): Toleration[] {
   let out = [...(spec.tolerations ?? [])];
   const exists = (key: string, effect: string): Toleration => ({ key, operator: 'Exists', effect });
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_NOT_READY, 'NoExecute'));
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_UNREACHABLE, 'NoExecute'));
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_DISK_PRESSURE, 'NoSchedule'));
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_MEMORY_PRESSURE, 'NoSchedule'));
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_PID_PRESSURE, 'NoSchedule'));
-  out = addOrUpdateToleration(out, exists(TAINT_NODE_UNSCHEDULABLE, 'NoSchedule'));
-  if (spec.hostNetwork) out = addOrUpdateToleration(out, exists(TAINT_NODE_NETWORK_UNAVAILABLE, 'NoSchedule'));
+  out = addOrUpdateToleration(out, exists(taintNodeNotReady, 'NoExecute'));
+  out = addOrUpdateToleration(out, exists(taintNodeUnreachable, 'NoExecute'));
+  out = addOrUpdateToleration(out, exists(taintNodeDiskPressure, 'NoSchedule'));
+  out = addOrUpdateToleration(out, exists(taintNodeMemoryPressure, 'NoSchedule'));
+  out = addOrUpdateToleration(out, exists(taintNodePIDPressure, 'NoSchedule'));
+  out = addOrUpdateToleration(out, exists(taintNodeUnschedulable, 'NoSchedule'));
+  if (spec.hostNetwork) out = addOrUpdateToleration(out, exists(taintNodeNetworkUnavailable, 'NoSchedule'));
   return out;
 }
 
 function untolerated(taints: readonly Taint[], tolerations: readonly Toleration[], effects: readonly string[]): Taint | undefined {
-  return taints.find((t) => effects.includes(t.effect) && !toleratesTaint(tolerations, t));
+  return findMatchingUntoleratedTaint(taints, tolerations, (t) => effects.includes(t.effect));
 }
 
 export interface NodePlacement {

@@ -6,11 +6,19 @@
 // progress against progressDeadlineSeconds. Rollback is a client setting
 // spec.template back to an older ReplicaSet's: that ReplicaSet becomes the
 // new one again and takes the next revision number.
-import type { KubeObject } from '../../src/api/meta.js';
 import { isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
+import type { Selector } from '../../src/machinery/labels.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
-import { claimObjects, controllerUidIndex, controllerUidIndexFunc, getControllerOf, recheckOwner } from '../common/controller-ref.js';
+import {
+  claimObjects,
+  controllerUidIndex,
+  controllerUidIndexFunc,
+  getControllerOf,
+  ownerSelector,
+  ownersSelecting,
+  recheckOwner,
+  resolveControllerRef,
+} from '../common/controller-ref.js';
 import { EventRecorder } from '../../src/client/events.js';
 import { podsRef, replicaSetsRef } from '../replicaset/controller.js';
 import type { PodObject } from '../replicaset/pods.js';
@@ -57,11 +65,7 @@ export class DeploymentController extends QueueController {
       now: this.now,
       requeueAfter: (d, ms) => this.enqueueAfter(d, ms),
     });
-    this.deployments.addEventHandler({
-      onAdd: (d) => this.enqueue(d),
-      onUpdate: (_old, d) => this.enqueue(d),
-      onDelete: (d) => this.enqueue(d),
-    });
+    this.deployments.addEventHandler(this.enqueueHandlers());
     this.replicaSets.addEventHandler({
       onAdd: (rs) => this.addReplicaSet(rs),
       onUpdate: (old, cur) => this.updateReplicaSet(old, cur),
@@ -71,9 +75,7 @@ export class DeploymentController extends QueueController {
   }
 
   private resolve(namespace: string | undefined, ref: ReturnType<typeof getControllerOf>): DeploymentObject | undefined {
-    if (!ref || ref.kind !== 'Deployment') return undefined;
-    const d = this.deployments.get(`${namespace ?? ''}/${ref.name}`);
-    return d && d.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.deployments, 'Deployment', namespace, ref);
   }
 
   private enqueueOwner(rs: ReplicaSetObject): boolean {
@@ -84,17 +86,9 @@ export class DeploymentController extends QueueController {
     return true;
   }
 
-  /** Deployments whose selector matches an orphan ReplicaSet. */
-  private deploymentsMatching(rs: ReplicaSetObject): DeploymentObject[] {
-    return this.deployments.list(rs.metadata.namespace ?? '').filter((d) => {
-      const sel = safeSelector(d);
-      return sel !== undefined && !sel.empty() && sel.matches(rs.metadata.labels ?? {});
-    });
-  }
-
   private addReplicaSet(rs: ReplicaSetObject): void {
     if (this.enqueueOwner(rs)) return;
-    for (const d of this.deploymentsMatching(rs)) this.enqueue(d);
+    for (const d of ownersSelecting(this.deployments, rs)) this.enqueue(d);
   }
 
   private updateReplicaSet(old: ReplicaSetObject, cur: ReplicaSetObject): void {
@@ -112,7 +106,7 @@ export class DeploymentController extends QueueController {
       return;
     }
     const labelsChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
-    if (labelsChanged || refChanged) for (const d of this.deploymentsMatching(cur)) this.enqueue(d);
+    if (labelsChanged || refChanged) for (const d of ownersSelecting(this.deployments, cur)) this.enqueue(d);
   }
 
   /** Recreate waits for the last old pod to go: its deletion is the moment to start the new ones. */
@@ -130,7 +124,7 @@ export class DeploymentController extends QueueController {
     if (!cached) return;
     const d = structuredClone(cached);
     const namespace = d.metadata.namespace ?? '';
-    const selector = safeSelector(d);
+    const selector = ownerSelector(d);
     if (!selector || selector.empty()) {
       // A Deployment selecting every pod would fight every other controller: refuse, as Kubernetes does.
       this.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
@@ -183,14 +177,6 @@ export class DeploymentController extends QueueController {
       );
     }
     return out;
-  }
-}
-
-function safeSelector(d: KubeObject & { spec: { selector?: DeploymentObject['spec']['selector'] } }): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(d.spec.selector);
-  } catch {
-    return undefined;
   }
 }
 

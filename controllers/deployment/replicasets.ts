@@ -17,8 +17,8 @@ export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-hist
 export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-replicas';
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
 
-/** Annotations a Deployment does not hand down to its ReplicaSets. */
-const annotationsNotCopied = new Set([
+/** Annotations a Deployment does not hand down to its ReplicaSets, nor a rollback take back from one (annotationsToSkip). */
+export const annotationsNotCopied: ReadonlySet<string> = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
   revisionAnnotation,
   revisionHistoryAnnotation,

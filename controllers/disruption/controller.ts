@@ -5,7 +5,7 @@
 // status cannot be computed it is set to allow no disruption (fail safe).
 import type { KubeObject } from '../../src/api/meta.js';
 import type { PodDisruptionBudget } from '../../src/api/policy/v1.js';
-import { EventRecorder, isConflict, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
+import { EventRecorder, isConflict, rfc3339, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
 import { selectorFromLabelSelector } from '../../src/machinery/labels.js';
 import { errorMessage, QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import { getControllerOf } from '../common/controller-ref.js';
@@ -26,10 +26,6 @@ const statefulSetsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'st
 export interface DisruptionControllerOptions {
   workers?: number;
   now?: () => number;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export class DisruptionController extends QueueController {
@@ -53,11 +49,7 @@ export class DisruptionController extends QueueController {
     this.replicaSets = this.waitsFor(ctx.informers.informerFor<ScaledObject>(replicaSetsRef));
     this.deployments = this.waitsFor(ctx.informers.informerFor<ScaledObject>(deploymentsRef));
     this.statefulSets = this.waitsFor(ctx.informers.informerFor<ScaledObject>(statefulSetsRef));
-    this.pdbs.addEventHandler({
-      onAdd: (pdb) => this.enqueue(pdb),
-      onUpdate: (_old, pdb) => this.enqueue(pdb),
-      onDelete: (pdb) => this.enqueue(pdb),
-    });
+    this.pdbs.addEventHandler(this.enqueueHandlers());
     this.pods.addEventHandler({
       onAdd: (pod) => this.enqueueBudgetsOf(pod),
       onUpdate: (old, pod) => {

@@ -7,8 +7,8 @@
 // watch events: a pod turning ready or going away is published at once.
 import type { Endpoints } from '../../src/api/core/v1.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { EventRecorder, isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
+import { EventRecorder, isNamespaceTerminating, isNotFound, splitKey, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
+import { errorMessage, QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import type { PodObject } from '../replicaset/pods.js';
 import {
   headlessServiceLabel,
@@ -16,14 +16,12 @@ import {
   labelsEqual,
   lastChangeTriggerTimeAnnotation,
   matchesSelector,
-  podEndpointsChanged,
+  podEventsToServices,
   selectsPods,
-  servicesSelecting,
   type ServiceObject,
 } from './pod-endpoints.js';
 import { maxEndpointsCapacity, overCapacityAnnotation, subsetsEqual, subsetsFor, truncateSubsets } from './subsets.js';
 import { rfc3339Nano, TriggerTimeTracker } from './trigger-time.js';
-import { isNamespaceTerminating } from './namespace-terminating.js';
 
 export const endpointsControllerName = 'endpoint';
 
@@ -60,16 +58,8 @@ export class EndpointsController extends QueueController {
     this.services = this.waitsFor(ctx.informers.informerFor<ServiceObject>(servicesRef));
     this.pods = this.waitsFor(ctx.informers.informerFor<PodObject>(podsRef));
     this.endpoints = this.waitsFor(ctx.informers.informerFor<EndpointsObject>(endpointsRef));
-    this.services.addEventHandler({
-      onAdd: (svc) => this.enqueue(svc),
-      onUpdate: (_old, svc) => this.enqueue(svc),
-      onDelete: (svc) => this.enqueue(svc),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
-      onUpdate: (old, cur) => this.updatePod(old, cur),
-      onDelete: (pod) => this.enqueueServicesOf(pod),
-    });
+    this.services.addEventHandler(this.enqueueHandlers());
+    this.pods.addEventHandler(podEventsToServices(this.services, (key) => this.enqueueKey(key)));
     // A deleted Endpoints of a live service is written again.
     this.endpoints.addEventHandler({ onDelete: (ep) => this.enqueue(ep) });
   }
@@ -87,24 +77,8 @@ export class EndpointsController extends QueueController {
     return super.start(signal);
   }
 
-  private enqueueServicesOf(pod: PodObject): void {
-    for (const key of servicesSelecting(this.services.list(pod.metadata.namespace ?? ''), pod)) this.enqueueKey(key);
-  }
-
-  private updatePod(old: PodObject, cur: PodObject): void {
-    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const labelsChanged = !labelsEqual(old.metadata.labels, cur.metadata.labels);
-    if (!labelsChanged && !podEndpointsChanged(old, cur)) return;
-    const services = this.services.list(cur.metadata.namespace ?? '');
-    const keys = new Set(servicesSelecting(services, cur));
-    if (labelsChanged) for (const k of servicesSelecting(services, old)) keys.add(k);
-    for (const k of keys) this.enqueueKey(k);
-  }
-
   protected async sync(key: string): Promise<SyncResult> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitKey(key);
     const svc = this.services.get(key);
     if (!svc) {
       // The service is gone: so are its endpoints.
@@ -159,8 +133,8 @@ export class EndpointsController extends QueueController {
     } catch (err) {
       // A namespace being deleted refuses new objects; nothing to publish there any more.
       if (!current && isNamespaceTerminating(err)) return;
-      if (current) this.recorder.event(next, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${message(err)}`);
-      else this.recorder.event(next, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${key}: ${message(err)}`);
+      if (current) this.recorder.event(next, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${errorMessage(err)}`);
+      else this.recorder.event(next, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${key}: ${errorMessage(err)}`);
       throw err;
     }
   }
@@ -172,10 +146,6 @@ function capacityAnnotationCorrect(ep: EndpointsObject): boolean {
   for (const s of ep.subsets ?? []) n += (s.addresses?.length ?? 0) + (s.notReadyAddresses?.length ?? 0);
   if (n > maxEndpointsCapacity) return false;
   return ep.metadata.annotations?.[overCapacityAnnotation] === undefined;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export function endpointsController(opts: EndpointsControllerOptions = {}): ControllerDescriptor {

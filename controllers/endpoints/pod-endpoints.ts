@@ -5,6 +5,7 @@
 // belongs to.
 import type { Service, ServicePort } from '../../src/api/core/v1.js';
 import type { KubeObject } from '../../src/api/meta.js';
+import type { EventHandlers, Informer } from '../../src/client/index.js';
 import { isIP } from 'node:net';
 import { isPodReady, type PodObject } from '../replicaset/pods.js';
 
@@ -129,6 +130,34 @@ export function podEndpointsChanged(old: PodObject, cur: PodObject): boolean {
   if ((old.spec.hostname ?? '') !== (cur.spec.hostname ?? '') || (old.spec.subdomain ?? '') !== (cur.spec.subdomain ?? '')) return true;
   const ports = (p: PodObject) => JSON.stringify(p.spec.containers.map((c) => c.ports ?? []));
   return ports(old) !== ports(cur);
+}
+
+/**
+ * Pod event handlers that enqueue the keys of the services whose endpoints
+ * the event may change (GetPodServiceMemberships and
+ * GetServicesToUpdateOnPodChange): an update counts only when the labels or
+ * what the endpoints show changed, and then the old labels' services too.
+ */
+export function podEventsToServices(
+  services: Pick<Informer<ServiceObject>, 'list'>,
+  enqueueKey: (key: string) => void,
+): EventHandlers<PodObject> {
+  const enqueueServicesOf = (pod: PodObject): void => {
+    for (const key of servicesSelecting(services.list(pod.metadata.namespace ?? ''), pod)) enqueueKey(key);
+  };
+  return {
+    onAdd: enqueueServicesOf,
+    onUpdate: (old, cur) => {
+      if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+      const labelsChanged = !labelsEqual(old.metadata.labels, cur.metadata.labels);
+      if (!labelsChanged && !podEndpointsChanged(old, cur)) return;
+      const candidates = services.list(cur.metadata.namespace ?? '');
+      const keys = new Set(servicesSelecting(candidates, cur));
+      if (labelsChanged) for (const k of servicesSelecting(candidates, old)) keys.add(k);
+      for (const k of keys) enqueueKey(k);
+    },
+    onDelete: enqueueServicesOf,
+  };
 }
 
 export function labelsEqual(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {

@@ -7,20 +7,17 @@
 // maxEndpointsPerSlice per slice, rewritten as little as possible.
 import type { Node } from '../../src/api/core/v1.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
+import { isNamespaceTerminating, isNotFound, splitKey, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import type { PodObject } from '../replicaset/pods.js';
 import {
-  labelsEqual,
   lastChangeTriggerTimeAnnotation,
   matchesSelector,
-  podEndpointsChanged,
+  podEventsToServices,
   selectsPods,
-  servicesSelecting,
   type ServiceObject,
 } from '../endpoints/pod-endpoints.js';
 import { rfc3339Nano, TriggerTimeTracker } from '../endpoints/trigger-time.js';
-import { isNamespaceTerminating } from '../endpoints/namespace-terminating.js';
 import { podsRef, servicesRef } from '../endpoints/controller.js';
 import {
   controllerName,
@@ -75,36 +72,14 @@ export class EndpointSliceController extends QueueController {
     this.pods = this.waitsFor(ctx.informers.informerFor<PodObject>(podsRef));
     this.slices = this.waitsFor(ctx.informers.informerFor<EndpointSliceObject>(endpointSlicesRef));
     this.nodes = this.waitsFor(ctx.informers.informerFor<NodeObject>(nodesRef));
-    this.services.addEventHandler({
-      onAdd: (svc) => this.enqueue(svc),
-      onUpdate: (_old, svc) => this.enqueue(svc),
-      onDelete: (svc) => this.enqueue(svc),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
-      onUpdate: (old, cur) => this.updatePod(old, cur),
-      onDelete: (pod) => this.enqueueServicesOf(pod),
-    });
+    this.services.addEventHandler(this.enqueueHandlers());
+    this.pods.addEventHandler(podEventsToServices(this.services, (key) => this.enqueueKey(key)));
     this.slices.addEventHandler({
       onAdd: (s) => this.sliceAdded(s),
       onUpdate: (old, cur) => this.sliceUpdated(old, cur),
       onDelete: (s) => this.sliceDeleted(s),
     });
     this.nodes.addEventHandler({ onAdd: (node) => this.nodeAdded(node) });
-  }
-
-  private enqueueServicesOf(pod: PodObject): void {
-    for (const key of servicesSelecting(this.services.list(pod.metadata.namespace ?? ''), pod)) this.enqueueKey(key);
-  }
-
-  private updatePod(old: PodObject, cur: PodObject): void {
-    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const labelsChanged = !labelsEqual(old.metadata.labels, cur.metadata.labels);
-    if (!labelsChanged && !podEndpointsChanged(old, cur)) return;
-    const services = this.services.list(cur.metadata.namespace ?? '');
-    const keys = new Set(servicesSelecting(services, cur));
-    if (labelsChanged) for (const k of servicesSelecting(services, old)) keys.add(k);
-    for (const k of keys) this.enqueueKey(k);
   }
 
   private serviceKeyOf(slice: EndpointSliceObject): string | undefined {
@@ -149,9 +124,7 @@ export class EndpointSliceController extends QueueController {
   }
 
   protected async sync(key: string): Promise<SyncResult> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitKey(key);
     const svc = this.services.get(key);
     if (!svc) {
       // The slices go with the service through their owner reference.

@@ -9,11 +9,21 @@
 import type { JobCondition } from '../../src/api/batch/v1.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { EventRecorder, isNotFound, rfc3339, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
-import { claimObjects, controllerUidIndex, controllerUidIndexFunc, getControllerOf, newControllerRef, recheckOwner } from '../common/controller-ref.js';
+import {
+  claimObjects,
+  controllerUidIndex,
+  controllerUidIndexFunc,
+  getControllerOf,
+  newControllerRef,
+  ownerSelector,
+  ownersSelecting,
+  recheckOwner,
+  resolveControllerRef,
+} from '../common/controller-ref.js';
 import { CreateDeleteExpectations } from '../common/create-delete-expectations.js';
-import { isPodReady, slowStartBatch, slowStartInitialBatchSize, type PodObject } from '../replicaset/pods.js';
+import { PodControl } from '../common/pod-control.js';
+import { isPodReady, type PodObject } from '../replicaset/pods.js';
 import { podsRef } from '../replicaset/controller.js';
 import {
   cleanUncounted,
@@ -85,6 +95,7 @@ export class JobController extends QueueController {
   private readonly pods: Informer<PodObject>;
   private readonly jobClient: ResourceClient<JobObject>;
   private readonly podClient: ResourceClient<PodObject>;
+  private readonly podControl: PodControl;
   private readonly now: () => number;
   private readonly backoffs = new Map<string, BackoffRecord>();
   /** per Job, the uids of pods whose finalizer removal was sent but not yet seen */
@@ -101,6 +112,7 @@ export class JobController extends QueueController {
     this.recorder = new EventRecorder(ctx.client, { component: 'job-controller', involvedKind: jobKind, log: ctx.log, now: this.now });
     this.jobClient = ctx.client.resource<JobObject>(jobsRef);
     this.podClient = ctx.client.resource<PodObject>(podsRef);
+    this.podControl = new PodControl(this.podClient, this.recorder, this.expectations);
     this.jobs = this.waitsFor(ctx.informers.informerFor<JobObject>(jobsRef));
     this.pods = this.waitsFor(ctx.informers.informerFor<PodObject>(podsRef, { indexers: { [controllerUidIndex]: controllerUidIndexFunc } }));
     this.jobs.addEventHandler({
@@ -120,10 +132,7 @@ export class JobController extends QueueController {
   }
 
   private resolve(pod: PodObject): JobObject | undefined {
-    const ref = getControllerOf(pod);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobs.get(`${pod.metadata.namespace ?? ''}/${ref.name}`);
-    return job && job.metadata.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(this.jobs, 'Job', pod.metadata.namespace, getControllerOf(pod));
   }
 
   /** A pod keeping the finalizer with no unfinished Job to count it has the finalizer removed. */
@@ -143,7 +152,7 @@ export class JobController extends QueueController {
       this.expectations.creationObserved(keyOf(job));
       this.enqueue(job);
     } else if (!getControllerOf(pod)) {
-      for (const j of this.matching(pod)) this.enqueue(j);
+      for (const j of ownersSelecting(this.jobs, pod)) this.enqueue(j);
     }
     this.checkOrphan(pod);
   }
@@ -163,7 +172,7 @@ export class JobController extends QueueController {
     }
     const job = this.resolve(cur);
     if (job) this.enqueue(job);
-    else if (!getControllerOf(cur)) for (const j of this.matching(cur)) this.enqueue(j);
+    else if (!getControllerOf(cur)) for (const j of ownersSelecting(this.jobs, cur)) this.enqueue(j);
     this.checkOrphan(cur);
   }
 
@@ -186,13 +195,6 @@ export class JobController extends QueueController {
     if (set.size === 0) this.finalizerRemovals.delete(key);
   }
 
-  private matching(pod: PodObject): JobObject[] {
-    return this.jobs.list(pod.metadata.namespace ?? '').filter((j) => {
-      const sel = safeSelector(j);
-      return sel !== undefined && !sel.empty() && sel.matches(pod.metadata.labels ?? {});
-    });
-  }
-
   protected async sync(key: string): Promise<SyncResult> {
     if (key.startsWith(orphanPodPrefix)) {
       await this.syncOrphanPod(key.slice(orphanPodPrefix.length));
@@ -211,7 +213,7 @@ export class JobController extends QueueController {
       return;
     }
     if (job.spec.managedBy !== undefined && job.spec.managedBy !== jobControllerManager) return;
-    const selector = safeSelector(job);
+    const selector = ownerSelector(job);
     if (!selector) {
       this.log.warn({ job: key }, 'invalid selector; not syncing');
       return;
@@ -366,21 +368,8 @@ export class JobController extends QueueController {
       if (diff === 0) return { active, terminating, deletedReady: 0 };
     }
     this.expectations.expect(key, diff, []);
-    const namespace = job.metadata.namespace ?? '';
     const ref = newControllerRef(job, jobKind);
-    let next = 0;
-    const { successes, error } = await slowStartBatch(diff, slowStartInitialBatchSize, async () => {
-      const index = isIndexed(job) ? indexes[next++]! : -1;
-      try {
-        const pod = await this.podClient.create(namespace, newJobPod(job, index, ref));
-        this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
-      } catch (err) {
-        if (isNamespaceTerminating(err)) return;
-        this.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${errorText(err)}`);
-        throw err;
-      }
-    });
-    for (let i = successes; i < diff; i++) this.expectations.creationObserved(key);
+    const { successes, error } = await this.podControl.createPods(job, key, diff, (i) => newJobPod(job, isIndexed(job) ? indexes[i]! : -1, ref));
     active += successes;
     return { active, terminating, deletedReady: 0, ...(error !== undefined ? { error } : {}) };
   }
@@ -395,18 +384,11 @@ export class JobController extends QueueController {
     await Promise.all(
       pods.map(async (pod) => {
         try {
-          if (hasTrackingFinalizer(pod)) await this.removeFinalizer(pod);
-          await this.podClient.delete(pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } });
+          const removeFinalizer = hasTrackingFinalizer(pod) ? () => this.removeFinalizer(pod) : undefined;
+          const byThisRequest = await this.podControl.deleteExpected(job, key, pod, removeFinalizer);
           deleted++;
-          if (isPodReady(pod)) deletedReady++;
-          this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+          if (byThisRequest && isPodReady(pod)) deletedReady++;
         } catch (err) {
-          this.expectations.deletionObserved(key, keyOf(pod));
-          if (isNotFound(err)) {
-            deleted++;
-            return;
-          }
-          this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${errorText(err)}`);
           error ??= err;
         }
       }),
@@ -422,11 +404,9 @@ export class JobController extends QueueController {
     await Promise.all(
       pods.map(async (pod) => {
         try {
-          await this.podClient.delete(pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } });
-          this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+          await this.podControl.delete(job, pod);
         } catch (err) {
           if (!isNotFound(err)) {
-            this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${errorText(err)}`);
             error ??= err;
             return;
           }
@@ -531,24 +511,6 @@ export class JobController extends QueueController {
 
 function keyOf(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
-
-function safeSelector(job: JobObject): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(job.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const details = (err as { details?: { causes?: { reason?: string }[] } }).details;
-  return (details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export function jobController(opts: JobControllerOptions = {}): ControllerDescriptor {

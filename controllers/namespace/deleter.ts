@@ -11,6 +11,7 @@ import { allResources } from '../../src/api/resources.js';
 import { apiVersionOf } from '../../src/api/resource.js';
 import { StatusError } from '../../src/api/status.js';
 import { isConflict, isNotFound, realClock, type Clock, type ResourceRef, type RestClient } from '../../src/client/index.js';
+import { errorMessage } from '../controller.js';
 import { NamespaceConditionUpdater, type RemainingContent } from './conditions.js';
 
 export const finalizerToken = 'kubernetes';
@@ -100,8 +101,6 @@ export class ResourcesRemainingError extends Error {
 
 const isMethodNotSupported = (err: unknown): boolean =>
   err instanceof StatusError && (err.code === 405 || err.reason === 'MethodNotAllowed');
-
-const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 interface GvrDeletion {
   /** how much longer (s) remaining content may legitimately take; 0 = none expected */

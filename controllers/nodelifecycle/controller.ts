@@ -16,23 +16,19 @@ import {
   isConflict,
   isNotFound,
   leaseResource,
+  rfc3339,
   type Informer,
   type Lease,
   type ResourceClient,
   type ResourceRef,
 } from '../../src/client/index.js';
+import { taintExists } from '../../src/machinery/taints.js';
+import { zoneKey } from '../../src/machinery/topology.js';
 import { errorMessage, QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import type { PodObject } from '../replicaset/pods.js';
 import { NodeHealthTracker } from './health.js';
-import {
-  condition,
-  noScheduleTaintDiff,
-  notReadyTaint,
-  swapTaints,
-  taintExists,
-  unreachableTaint,
-} from './taints.js';
-import { computeZoneState, RateLimitedTimedQueue, zoneKey, zoneQps, type EvictionRates, type ZoneState } from './zones.js';
+import { condition, noScheduleTaintDiff, notReadyTaint, swapTaints, unreachableTaint } from './taints.js';
+import { computeZoneState, RateLimitedTimedQueue, zoneQps, type EvictionRates, type ZoneState } from './zones.js';
 
 export const nodeLifecycleControllerName = 'nodelifecycle';
 
@@ -417,10 +413,6 @@ export class NodeLifecycleController extends QueueController {
     }
     this.enqueueKey(taintPassKey);
   }
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../src/api/core/v1.js';
 import { microTimeAfter, NodeHealthTracker } from './health.js';
-import { matchingTolerations, minTolerationMs, noScheduleTaintDiff, swapTaints } from './taints.js';
+import { matchingTolerations } from '../../src/machinery/taints.js';
+import { minTolerationMs, noScheduleTaintDiff, swapTaints } from './taints.js';
 import { computeZoneState, RateLimitedTimedQueue, zoneQps } from './zones.js';
 
 const t0 = Date.parse('2024-05-01T10:00:00Z');

@@ -7,6 +7,7 @@
 // longer ago than the grace period gets its Ready, MemoryPressure,
 // DiskPressure and PIDPressure conditions set to Unknown.
 import type { Node, NodeCondition, NodeStatus } from '../../src/api/core/v1.js';
+import { rfc3339 } from '../../src/client/events.js';
 import { condition } from './taints.js';
 
 export const nodeStatusUnknownReason = 'NodeStatusUnknown';
@@ -62,10 +63,6 @@ export function microTimeAfter(a: string | undefined, b: string | undefined): bo
   const [as, af] = split(a);
   const [bs, bf] = split(b);
   return as !== bs ? as > bs : af > bf;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export class NodeHealthTracker {

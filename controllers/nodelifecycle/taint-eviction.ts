@@ -6,10 +6,11 @@
 // cancelled (with an event) when they go or the pod starts tolerating them.
 import type { Taint } from '../../src/api/core/v1.js';
 import { EventRecorder, isConflict, isNotFound, type Informer, type ResourceClient } from '../../src/client/index.js';
+import { matchingTolerations } from '../../src/machinery/taints.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import type { PodObject } from '../replicaset/pods.js';
 import { nodesRef, podNodeNameIndex, podNodeNameIndexFunc, podsRef, type NodeObject } from './controller.js';
-import { matchingTolerations, minTolerationMs } from './taints.js';
+import { minTolerationMs } from './taints.js';
 
 export const taintEvictionControllerName = 'taint-eviction-controller';
 

@@ -1,16 +1,17 @@
-// The taints the node lifecycle controller owns, and toleration matching
-// (Kubernetes' taintutils and v1helper): NoExecute not-ready/unreachable
-// taints that evict pods, and the NoSchedule taints that mirror a node's
-// conditions and cordon.
+// The taints the node lifecycle controller owns (Kubernetes' taintutils):
+// NoExecute not-ready/unreachable taints that evict pods, and the NoSchedule
+// taints that mirror a node's conditions and cordon.
 import type { Node, NodeCondition, Taint, Toleration } from '../../src/api/core/v1.js';
-
-export const taintNodeNotReady = 'node.kubernetes.io/not-ready';
-export const taintNodeUnreachable = 'node.kubernetes.io/unreachable';
-export const taintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
-export const taintNodeMemoryPressure = 'node.kubernetes.io/memory-pressure';
-export const taintNodeDiskPressure = 'node.kubernetes.io/disk-pressure';
-export const taintNodePIDPressure = 'node.kubernetes.io/pid-pressure';
-export const taintNodeNetworkUnavailable = 'node.kubernetes.io/network-unavailable';
+import {
+  sameTaint,
+  taintNodeDiskPressure,
+  taintNodeMemoryPressure,
+  taintNodeNetworkUnavailable,
+  taintNodeNotReady,
+  taintNodePIDPressure,
+  taintNodeUnreachable,
+  taintNodeUnschedulable,
+} from '../../src/machinery/taints.js';
 
 export const notReadyTaint: Taint = { key: taintNodeNotReady, effect: 'NoExecute' };
 export const unreachableTaint: Taint = { key: taintNodeUnreachable, effect: 'NoExecute' };
@@ -24,13 +25,6 @@ const conditionTaints: Record<string, Record<string, string>> = {
   PIDPressure: { True: taintNodePIDPressure },
 };
 const conditionTaintKeys = new Set(Object.values(conditionTaints).flatMap((m) => Object.values(m)));
-
-/** MatchTaint: taints are the same taint when key and effect agree. */
-export const sameTaint = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
-
-export function taintExists(taints: readonly Taint[] | undefined, t: Taint): boolean {
-  return (taints ?? []).some((x) => sameTaint(x, t));
-}
 
 export function condition(node: Node, type: string): NodeCondition | undefined {
   return node.status?.conditions?.find((c) => c.type === type);
@@ -78,35 +72,6 @@ export function noScheduleTaintDiff(node: Node): { add: Taint[]; remove: Taint[]
     add: want.filter((w) => !have.some((h) => sameTaint(h, w))),
     remove: have.filter((h) => !want.some((w) => sameTaint(h, w))),
   };
-}
-
-/** v1.Toleration.ToleratesTaint. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
-}
-
-/**
- * GetMatchingTolerations: whether every taint is tolerated, and the
- * tolerations that did it (the first matching one per taint).
- */
-export function matchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[] | undefined): { all: boolean; used: Toleration[] } {
-  const used: Toleration[] = [];
-  for (const taint of taints) {
-    const t = (tolerations ?? []).find((x) => tolerates(x, taint));
-    if (!t) return { all: false, used: [] };
-    used.push(t);
-  }
-  return { all: true, used };
 }
 
 /**

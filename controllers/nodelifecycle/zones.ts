@@ -4,17 +4,9 @@
 // once is probably cut off rather than dead, so it is tainted slowly (large
 // clusters) or not at all (small ones); when every node of every zone is
 // down the controller assumes it is itself the one cut off and taints nobody.
-import type { Node, NodeCondition } from '../../src/api/core/v1.js';
+import type { NodeCondition } from '../../src/api/core/v1.js';
 
 export type ZoneState = 'Initial' | 'Normal' | 'PartialDisruption' | 'FullDisruption';
-
-/** GetZoneKey: region and zone labels together; nodes without them share the zone "". */
-export function zoneKey(node: Node): string {
-  const labels = node.metadata.labels ?? {};
-  const region = labels['topology.kubernetes.io/region'] ?? labels['failure-domain.beta.kubernetes.io/region'] ?? '';
-  const zone = labels['topology.kubernetes.io/zone'] ?? labels['failure-domain.beta.kubernetes.io/zone'] ?? '';
-  return region === '' && zone === '' ? '' : `${region}:\u0000:${zone}`;
-}
 
 /** ComputeZoneState: how many nodes of the zone are not ready, and what that makes the zone. */
 export function computeZoneState(ready: (NodeCondition | undefined)[], unhealthyThreshold: number): { notReady: number; state: ZoneState } {

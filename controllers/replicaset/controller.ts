@@ -6,7 +6,6 @@
 // counts and the ReplicaFailure condition in status.
 import type { KubeObject } from '../../src/api/meta.js';
 import { isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
 import {
   claimObjects,
@@ -14,18 +13,20 @@ import {
   controllerUidIndexFunc,
   getControllerOf,
   newControllerRef,
+  ownerSelector,
+  ownersSelecting,
   recheckOwner,
+  resolveControllerRef,
 } from '../common/controller-ref.js';
 import { EventRecorder } from '../../src/client/events.js';
 import { ControllerExpectations } from '../common/expectations.js';
+import { PodControl } from '../common/pod-control.js';
 import {
   availableAtMs,
   isPodActive,
   isPodReady,
   podFromTemplate,
   podsToDelete,
-  slowStartBatch,
-  slowStartInitialBatchSize,
   type PodObject,
 } from './pods.js';
 import { calculateStatus, statusNeedsUpdate, type ReplicaSetObject } from './status.js';
@@ -52,6 +53,7 @@ export class ReplicaSetController extends QueueController {
   private readonly pods: Informer<PodObject>;
   private readonly rsClient: ResourceClient<ReplicaSetObject>;
   private readonly podClient: ResourceClient<PodObject>;
+  private readonly podControl: PodControl;
   private readonly burst: number;
   private readonly now: () => number;
 
@@ -63,6 +65,7 @@ export class ReplicaSetController extends QueueController {
     this.recorder = new EventRecorder(ctx.client, { component: 'replicaset-controller', involvedKind: replicaSetKind, log: ctx.log, now: this.now });
     this.rsClient = ctx.client.resource<ReplicaSetObject>(replicaSetsRef);
     this.podClient = ctx.client.resource<PodObject>(podsRef);
+    this.podControl = new PodControl(this.podClient, this.recorder, this.expectations);
     this.replicaSets = this.waitsFor(ctx.informers.informerFor<ReplicaSetObject>(replicaSetsRef));
     this.pods = this.waitsFor(
       ctx.informers.informerFor<PodObject>(podsRef, { indexers: { [controllerUidIndex]: controllerUidIndexFunc } }),
@@ -86,19 +89,8 @@ export class ReplicaSetController extends QueueController {
     return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
   }
 
-  /** The ReplicaSet a controller reference names, if the cache has that very one. */
   private resolve(namespace: string | undefined, ref: ReturnType<typeof getControllerOf>): ReplicaSetObject | undefined {
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.replicaSets.get(`${namespace ?? ''}/${ref.name}`);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
-  }
-
-  /** ReplicaSets whose selector matches an orphan pod: one of them may adopt it. */
-  private replicaSetsMatching(pod: PodObject): ReplicaSetObject[] {
-    return this.replicaSets.list(pod.metadata.namespace ?? '').filter((rs) => {
-      const sel = safeSelector(rs);
-      return sel !== undefined && !sel.empty() && sel.matches(pod.metadata.labels ?? {});
-    });
+    return resolveControllerRef(this.replicaSets, 'ReplicaSet', namespace, ref);
   }
 
   private addPod(pod: PodObject): void {
@@ -115,7 +107,7 @@ export class ReplicaSetController extends QueueController {
       this.enqueue(rs);
       return;
     }
-    for (const rs of this.replicaSetsMatching(pod)) this.enqueue(rs);
+    for (const rs of ownersSelecting(this.replicaSets, pod)) this.enqueue(rs);
   }
 
   private updatePod(old: PodObject, cur: PodObject): void {
@@ -142,7 +134,7 @@ export class ReplicaSetController extends QueueController {
       if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.enqueueAfter(rs, minReady * 1000 + 100);
       return;
     }
-    if (labelsChanged || refChanged) for (const rs of this.replicaSetsMatching(cur)) this.enqueue(rs);
+    if (labelsChanged || refChanged) for (const rs of ownersSelecting(this.replicaSets, cur)) this.enqueue(rs);
   }
 
   private deletePod(pod: PodObject): void {
@@ -164,7 +156,7 @@ export class ReplicaSetController extends QueueController {
     const rs = structuredClone(cached);
     const namespace = rs.metadata.namespace ?? '';
     const needsSync = this.expectations.satisfied(key);
-    const selector = safeSelector(rs);
+    const selector = ownerSelector(rs);
     if (!selector) {
       this.log.warn({ replicaset: key }, 'invalid selector; not syncing');
       return;
@@ -213,19 +205,9 @@ export class ReplicaSetController extends QueueController {
       this.expectations.expectCreations(key, count);
       this.log.debug({ replicaset: key, need: rs.spec.replicas, creating: count }, 'too few replicas');
       const ref = newControllerRef(rs, replicaSetKind);
-      const { successes, error } = await slowStartBatch(count, slowStartInitialBatchSize, async () => {
-        try {
-          const pod = await this.podClient.create(namespace, podFromTemplate(rs.spec.template, rs.metadata.name ?? '', namespace, ref));
-          this.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
-        } catch (err) {
-          // A namespace being deleted refuses new pods; that is no failure of the ReplicaSet.
-          if (isNamespaceTerminating(err)) return;
-          this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${errorText(err)}`);
-          throw err;
-        }
-      });
-      // Creations never sent will never be observed.
-      for (let i = successes; i < count; i++) this.expectations.creationObserved(key);
+      const { error } = await this.podControl.createPods(rs, key, count, () =>
+        podFromTemplate(rs.spec.template, rs.metadata.name ?? '', namespace, ref),
+      );
       if (error !== undefined) throw error;
       return;
     }
@@ -234,22 +216,8 @@ export class ReplicaSetController extends QueueController {
       this.log.debug({ replicaset: key, need: rs.spec.replicas, deleting: diff }, 'too many replicas');
       const victims = podsToDelete(pods, this.relatedPods(rs), diff);
       this.expectations.expectDeletions(key, victims.map((p) => this.keyOf(p)));
-      const results = await Promise.allSettled(
-        victims.map(async (pod) => {
-          try {
-            await this.podClient.delete(namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } });
-            this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-          } catch (err) {
-            // The deletion will never be observed if it never happened.
-            this.expectations.deletionObserved(key, this.keyOf(pod));
-            if (isNotFound(err)) return;
-            this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${errorText(err)}`);
-            throw err;
-          }
-        }),
-      );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const { error } = await this.podControl.deletePods(rs, key, victims);
+      if (error !== undefined) throw error;
     }
   }
 
@@ -277,24 +245,6 @@ export class ReplicaSetController extends QueueController {
       });
     }
   }
-}
-
-function safeSelector(rs: ReplicaSetObject): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(rs.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const details = (err as { details?: { causes?: { reason?: string }[] } }).details;
-  return (details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export function replicaSetController(opts: ReplicaSetControllerOptions = {}): ControllerDescriptor {

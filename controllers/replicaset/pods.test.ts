@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareForDeletion, isPodAvailable, podFromTemplate, podsToDelete, slowStartBatch, type PodObject } from './pods.js';
+import { compareForDeletion, isPodAvailable, podFromTemplate, podsToDelete, type PodObject } from './pods.js';
 
 interface P {
   name: string;
@@ -60,29 +60,6 @@ describe('availability', () => {
     expect(isPodAvailable(p, 10, t0 + 5_000)).toBe(false);
     expect(isPodAvailable(p, 10, t0 + 10_001)).toBe(true);
     expect(isPodAvailable(pod({ name: 'q' }), 0, t0)).toBe(false);
-  });
-});
-
-describe('slow start', () => {
-  it('sends batches of 1, 2, 4, ... and stops after the first failing batch', async () => {
-    let calls = 0;
-    const r = await slowStartBatch(20, 1, async () => {
-      calls++;
-      if (calls > 7) throw new Error('quota exceeded');
-    });
-    // batches 1, 2, 4 succeed; the batch of 8 fails and nothing more is sent
-    expect(r.successes).toBe(7);
-    expect(String(r.error)).toMatch(/quota/);
-    expect(calls).toBe(15);
-  });
-
-  it('makes exactly count calls when all succeed', async () => {
-    let calls = 0;
-    const r = await slowStartBatch(500, 1, async () => {
-      calls++;
-    });
-    expect(r).toEqual({ successes: 500 });
-    expect(calls).toBe(500);
   });
 });
 

@@ -1,7 +1,7 @@
 // What the ReplicaSet controller needs to know about pods (Kubernetes'
 // podutil and controller_utils): which pods count, which are ready and
-// available, which to delete first when scaling down, how to make a pod from
-// a template, and how to create many without flooding a failing apiserver.
+// available, which to delete first when scaling down, and how to make a pod
+// from a template.
 import type { Pod, PodTemplateSpec } from '../../src/api/core/v1.js';
 import type { KubeObject, OwnerReference } from '../../src/api/meta.js';
 
@@ -147,30 +147,4 @@ export function podFromTemplate(template: PodTemplateSpec, ownerName: string, na
     },
     spec: structuredClone(template.spec ?? { containers: [] }),
   };
-}
-
-/** Kubernetes' SlowStartInitialBatchSize. */
-export const slowStartInitialBatchSize = 1;
-
-/**
- * Calls fn count times in batches of 1, 2, 4, ... (each batch in parallel),
- * stopping after the first batch with a failure, so a request doomed to fail
- * (quota, admission) is sent a handful of times rather than count times.
- * Returns how many calls succeeded and the first error, if any.
- */
-export async function slowStartBatch(
-  count: number,
-  initialBatchSize: number,
-  fn: () => Promise<void>,
-): Promise<{ successes: number; error?: unknown }> {
-  let remaining = count;
-  let successes = 0;
-  for (let batch = Math.min(remaining, initialBatchSize); batch > 0; batch = Math.min(2 * batch, remaining)) {
-    const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    successes += batch - failed.length;
-    if (failed.length) return { successes, error: failed[0]!.reason };
-    remaining -= batch;
-  }
-  return { successes };
 }

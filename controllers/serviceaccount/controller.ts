@@ -3,9 +3,8 @@
 // the namespace and again whenever someone deletes it.
 import type { Namespace, ServiceAccount } from '../../src/api/core/v1.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { isAlreadyExists, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
+import { isAlreadyExists, isNamespaceTerminating, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
 import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
-import { isNamespaceTerminating } from '../endpoints/namespace-terminating.js';
 
 export const serviceAccountControllerName = 'serviceaccount';
 

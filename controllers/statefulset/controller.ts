@@ -11,11 +11,20 @@
 import type { KubeObject } from '../../src/api/meta.js';
 import type { StatefulSetStatus } from '../../src/api/apps/v1.js';
 import { EventRecorder, isAlreadyExists, isConflict, isNotFound, type Informer, type ResourceClient, type ResourceRef } from '../../src/client/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../src/machinery/labels.js';
-import { QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
-import { claimObjects, controllerUidIndex, controllerUidIndexFunc, getControllerOf, newControllerRef, recheckOwner } from '../common/controller-ref.js';
+import { errorMessage, QueueController, type ControllerContext, type ControllerDescriptor, type SyncResult } from '../controller.js';
+import {
+  claimObjects,
+  controllerUidIndex,
+  controllerUidIndexFunc,
+  getControllerOf,
+  newControllerRef,
+  ownerSelector,
+  ownersSelecting,
+  recheckOwner,
+  resolveControllerRef,
+} from '../common/controller-ref.js';
 import { controllerRevisionsRef, templateFromRevision, type ControllerRevisionObject } from '../common/controller-revision.js';
-import type { PodObject } from '../replicaset/pods.js';
+import { isPodReady, type PodObject } from '../replicaset/pods.js';
 import { podsRef } from '../replicaset/controller.js';
 import { isMemberOf, withIdentityLabels, type StatefulSetObject } from './identity.js';
 import { statefulSetKind, statefulSetRevisions, truncateHistory } from './history.js';
@@ -55,11 +64,7 @@ export class StatefulSetController extends QueueController {
     this.revisions = this.waitsFor(
       ctx.informers.informerFor<ControllerRevisionObject>(controllerRevisionsRef, { indexers: { [controllerUidIndex]: controllerUidIndexFunc } }),
     );
-    this.sets.addEventHandler({
-      onAdd: (s) => this.enqueue(s),
-      onUpdate: (_old, s) => this.enqueue(s),
-      onDelete: (s) => this.enqueue(s),
-    });
+    this.sets.addEventHandler(this.enqueueHandlers());
     this.pods.addEventHandler({
       onAdd: (p) => this.enqueueFor(p),
       onUpdate: (old, cur) => {
@@ -69,7 +74,7 @@ export class StatefulSetController extends QueueController {
         this.enqueueFor(cur);
         const set = this.resolve(cur);
         const minReady = set?.spec.minReadySeconds ?? 0;
-        if (set && minReady > 0 && !isReady(old) && isReady(cur)) this.enqueueAfter(set, minReady * 1000 + 100);
+        if (set && minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.enqueueAfter(set, minReady * 1000 + 100);
       },
       onDelete: (p) => this.enqueueFor(p),
     });
@@ -80,10 +85,7 @@ export class StatefulSetController extends QueueController {
   }
 
   private resolve(obj: KubeObject): StatefulSetObject | undefined {
-    const ref = getControllerOf(obj);
-    if (!ref || ref.kind !== 'StatefulSet') return undefined;
-    const set = this.sets.get(`${obj.metadata.namespace ?? ''}/${ref.name}`);
-    return set && set.metadata.uid === ref.uid ? set : undefined;
+    return resolveControllerRef(this.sets, 'StatefulSet', obj.metadata.namespace, getControllerOf(obj));
   }
 
   /** The owner, or for an orphan every set whose selector matches it (one may adopt it). */
@@ -93,10 +95,7 @@ export class StatefulSetController extends QueueController {
       if (set) this.enqueue(set);
       return;
     }
-    for (const set of this.sets.list(obj.metadata.namespace ?? '')) {
-      const sel = safeSelector(set);
-      if (sel && !sel.empty() && sel.matches(obj.metadata.labels ?? {})) this.enqueue(set);
-    }
+    for (const set of ownersSelecting(this.sets, obj)) this.enqueue(set);
   }
 
   protected async sync(key: string): Promise<SyncResult> {
@@ -104,7 +103,7 @@ export class StatefulSetController extends QueueController {
     if (!cached) return;
     const set = structuredClone(cached);
     const namespace = set.metadata.namespace ?? '';
-    const selector = safeSelector(set);
+    const selector = ownerSelector(set);
     if (!selector) {
       // Not transient: retrying cannot help until the set changes.
       this.log.warn({ statefulset: key }, 'invalid selector; not syncing');
@@ -158,8 +157,8 @@ export class StatefulSetController extends QueueController {
           await this.podClient.create(namespace, pod);
         } catch (err) {
           // The pod exists, the cache has not shown it yet: its add event will bring the set back.
-          if (isAlreadyExists(err)) throw new StaleCache(errorText(err));
-          this.recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorText(err)}`);
+          if (isAlreadyExists(err)) throw new StaleCache(errorMessage(err));
+          this.recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
           throw err;
         }
         this.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${setName} successful`);
@@ -169,8 +168,8 @@ export class StatefulSetController extends QueueController {
           // The uid precondition keeps a stale cache from deleting the pod's successor of the same name.
           await this.podClient.delete(namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } });
         } catch (err) {
-          if (isNotFound(err) || isConflict(err)) throw new StaleCache(errorText(err));
-          this.recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorText(err)}`);
+          if (isNotFound(err) || isConflict(err)) throw new StaleCache(errorMessage(err));
+          this.recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
           throw err;
         }
         this.recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${setName} successful`);
@@ -180,8 +179,8 @@ export class StatefulSetController extends QueueController {
         try {
           await this.podClient.update(namespace, fixed);
         } catch (err) {
-          if (isNotFound(err) || isConflict(err)) throw new StaleCache(errorText(err));
-          this.recorder.event(set, 'Warning', 'FailedUpdate', `update Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorText(err)}`);
+          if (isNotFound(err) || isConflict(err)) throw new StaleCache(errorMessage(err));
+          this.recorder.event(set, 'Warning', 'FailedUpdate', `update Pod ${pod.metadata.name} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
           throw err;
         }
         this.recorder.event(set, 'Normal', 'SuccessfulUpdate', `update Pod ${pod.metadata.name} in StatefulSet ${setName} successful`);
@@ -202,22 +201,6 @@ export class StatefulSetController extends QueueController {
       await this.setClient.updateStatus(set.metadata.namespace, merged(fresh));
     }
   }
-}
-
-function isReady(pod: PodObject): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function safeSelector(set: StatefulSetObject): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(set.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export function statefulSetController(opts: StatefulSetControllerOptions = {}): ControllerDescriptor {

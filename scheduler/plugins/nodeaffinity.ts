@@ -20,7 +20,8 @@ import {
   type Status,
 } from '../framework.js';
 import type { NodeInfo, PodInfo } from '../nodeinfo.js';
-import { defaultNormalizeScore, podMatchesNodeSelectorAndAffinity, termMatchesNode } from './helpers.js';
+import { podMatchesNodeSelectorAndAffinity, termMatchesNode } from '../../src/machinery/node-affinity.js';
+import { defaultNormalizeScore } from './helpers.js';
 
 export const NODE_AFFINITY = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";

@@ -5,12 +5,11 @@
 // run yet. The message is the one TaintToleration gives for that taint.
 import type { Node, Taint } from '../../src/api/core/v1.js';
 import { success, unresolvable, type EnqueueExtensions, type EventRegistration, type FilterPlugin, type Status } from '../framework.js';
-import { toleratesTaint, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { taintNodeNotReady, taintNodeUnreachable, toleratesTaint } from '../../src/machinery/taints.js';
+import type { NodeInfo, PodInfo } from '../nodeinfo.js';
 import { untoleratedTaintReason } from './tainttoleration.js';
 
 export const NODE_READY = 'NodeReady';
-export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 
 // Node objects from the informer are never changed in place, so the answer can be kept per object.
 const known = new WeakMap<Node, Taint | null>();
@@ -21,7 +20,7 @@ export function readinessTaint(node: Node): Taint | undefined {
   if (cached !== undefined) return cached ?? undefined;
   const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
   const taint: Taint | null =
-    ready?.status === 'True' ? null : { key: ready?.status === 'False' ? TAINT_NODE_NOT_READY : TAINT_NODE_UNREACHABLE, effect: 'NoSchedule' };
+    ready?.status === 'True' ? null : { key: ready?.status === 'False' ? taintNodeNotReady : taintNodeUnreachable, effect: 'NoSchedule' };
   known.set(node, taint);
   return taint ?? undefined;
 }

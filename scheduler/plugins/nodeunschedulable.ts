@@ -2,18 +2,18 @@
 // that tolerate the node.kubernetes.io/unschedulable:NoSchedule taint.
 import type { Node } from '../../src/api/core/v1.js';
 import { success, unresolvable, type EnqueueExtensions, type EventRegistration, type FilterPlugin, type Status } from '../framework.js';
-import { toleratesTaint, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { taintNodeUnschedulable, toleratesTaint } from '../../src/machinery/taints.js';
+import type { NodeInfo, PodInfo } from '../nodeinfo.js';
 
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
-export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NODE_UNSCHEDULABLE;
 
   filter(_state: unknown, pod: PodInfo, node: NodeInfo): Status {
     if (!node.node.spec.unschedulable) return success();
-    if (toleratesTaint(pod.pod.spec.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' })) return success();
+    if (toleratesTaint(pod.pod.spec.tolerations, { key: taintNodeUnschedulable, effect: 'NoSchedule' })) return success();
     return unresolvable(ERR_REASON_UNSCHEDULABLE);
   }
 

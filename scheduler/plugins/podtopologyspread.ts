@@ -23,8 +23,9 @@ import {
   type StateData,
   type Status,
 } from '../framework.js';
-import { compileSelector, HOSTNAME_LABEL, type NodeInfo, type PodInfo } from '../nodeinfo.js';
-import { podMatchesNodeSelectorAndAffinity } from './helpers.js';
+import { HOSTNAME_LABEL } from '../../src/machinery/topology.js';
+import { compileSelector, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { podMatchesNodeSelectorAndAffinity } from '../../src/machinery/node-affinity.js';
 import { findUntoleratedTaint } from './tainttoleration.js';
 
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';

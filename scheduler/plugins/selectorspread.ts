@@ -14,7 +14,8 @@ import {
   type Status,
   type FrameworkHandle,
 } from '../framework.js';
-import { zoneKey, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { zoneKey } from '../../src/machinery/topology.js';
+import type { NodeInfo, PodInfo } from '../nodeinfo.js';
 
 export const SELECTOR_SPREAD = 'SelectorSpread';
 const zoneWeighting = 2 / 3;

@@ -13,7 +13,8 @@ import {
   type ScorePlugin,
   type Status,
 } from '../framework.js';
-import { toleratesTaint, type NodeInfo, type PodInfo } from '../nodeinfo.js';
+import { findMatchingUntoleratedTaint, toleratesTaint } from '../../src/machinery/taints.js';
+import type { NodeInfo, PodInfo } from '../nodeinfo.js';
 import { defaultNormalizeScore } from './helpers.js';
 
 export const TAINT_TOLERATION = 'TaintToleration';
@@ -24,7 +25,7 @@ export function untoleratedTaintReason(taint: Taint): string {
 
 /** The first NoSchedule/NoExecute taint not tolerated, if any. */
 export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[] | undefined): Taint | undefined {
-  return taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !toleratesTaint(tolerations, t));
+  return findMatchingUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }
 
 export class TaintToleration implements FilterPlugin, ScorePlugin, EnqueueExtensions {

@@ -5,8 +5,7 @@
 // DaemonSet pods, and waits until the evicted pods are gone.
 import type { Pod, Node } from '../api/core/v1.js';
 import type { KubeObject } from '../api/meta.js';
-import { StatusError } from '../api/status.js';
-import { isNotFound, isTooManyRequests, isForbidden, type RestClient, type ResourceRef } from '../client/index.js';
+import { isNamespaceTerminating, isNotFound, isTooManyRequests, type RestClient, type ResourceRef } from '../client/index.js';
 import { cliContext, CliError, errorMessage, ReportedError, type CliContext, type GlobalFlags } from './context.js';
 
 type NodeObject = Node & KubeObject;
@@ -281,14 +280,6 @@ class Deadline {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function isNamespaceTerminating(err: unknown): boolean {
-  return (
-    isForbidden(err) &&
-    err instanceof StatusError &&
-    ((err.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating') || err.message.includes('because it is being terminated'))
-  );
-}
 
 /** Waits until the pod is gone (or replaced by a namesake); prints "pod/NAME evicted" then. */
 async function waitForDelete(ctx: CliContext, pod: PodObject, opts: DrainOptions, deadline: Deadline, verb: string): Promise<void> {

@@ -21,6 +21,12 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
+const positive = (name: string, integer = false) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+};
+
 const bool = (name: string) => (v: string): boolean => {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
@@ -100,6 +106,8 @@ export function buildProgram(): Command {
         .preset('true'),
     )
     .option('--controllers <list>', 'controllers to run: "*" for every one on by default, "foo" to enable, "-foo" to disable', '*')
+    .option('--kube-api-qps <qps>', "requests per second each controller's client may send to the apiserver; every controller has a client of its own, and events go through one more", positive('--kube-api-qps'), 500)
+    .option('--kube-api-burst <n>', "requests each controller's client may send at once above --kube-api-qps", positive('--kube-api-burst', true), 1000)
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--node-monitor-grace-period <duration>', 'how long a node may go unheard (lease and status) before it is marked Unknown and tainted unreachable', '40s')
     .option('--node-startup-grace-period <duration>', 'the same for a node that never posted its status', '1m')
@@ -113,7 +121,7 @@ export function buildProgram(): Command {
     .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'how far the usage ratio may stray from 1.0 before the autoscaler acts', '0.1')
     .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', "after a pod starts, how long its CPU samples count only once it has been ready a whole window", '5m0s')
     .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long its readiness may still flip without counting as a real change', '30s')
-    .action(async (flags: { kubeconfig?: string; port: number; leaderElect: boolean; controllers: string; logLevel: string; nodeMonitorGracePeriod: string; nodeStartupGracePeriod: string; nodeMonitorPeriod: string; nodeEvictionRate: string; secondaryNodeEvictionRate: string; largeClusterSizeThreshold: string; unhealthyZoneThreshold: string; horizontalPodAutoscalerSyncPeriod: string; horizontalPodAutoscalerDownscaleStabilization: string; horizontalPodAutoscalerTolerance: string; horizontalPodAutoscalerCpuInitializationPeriod: string; horizontalPodAutoscalerInitialReadinessDelay: string }) => {
+    .action(async (flags: { kubeconfig?: string; port: number; leaderElect: boolean; controllers: string; kubeApiQps: number; kubeApiBurst: number; logLevel: string; nodeMonitorGracePeriod: string; nodeStartupGracePeriod: string; nodeMonitorPeriod: string; nodeEvictionRate: string; secondaryNodeEvictionRate: string; largeClusterSizeThreshold: string; unhealthyZoneThreshold: string; horizontalPodAutoscalerSyncPeriod: string; horizontalPodAutoscalerDownscaleStabilization: string; horizontalPodAutoscalerTolerance: string; horizontalPodAutoscalerCpuInitializationPeriod: string; horizontalPodAutoscalerInitialReadinessDelay: string }) => {
       const { runControllerManager } = await import('../../controllers/main.js');
       await runControllerManager(flags).catch(fail);
     });
@@ -129,8 +137,10 @@ export function buildProgram(): Command {
         .argParser(bool('--leader-elect'))
         .preset('true'),
     )
+    .option('--kube-api-qps <qps>', "requests per second the scheduler's client may send to the apiserver; events go through a second client with the same limit (default: the config file's clientConnection.qps, 500)", positive('--kube-api-qps'))
+    .option('--kube-api-burst <n>', "requests the scheduler's client may send at once above --kube-api-qps (default: the config file's clientConnection.burst, 1000)", positive('--kube-api-burst', true))
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .action(async (flags: { kubeconfig?: string; config?: string; port: number; leaderElect?: boolean; logLevel: string }) => {
+    .action(async (flags: { kubeconfig?: string; config?: string; port: number; leaderElect?: boolean; kubeApiQps?: number; kubeApiBurst?: number; logLevel: string }) => {
       const { runScheduler } = await import('../../scheduler/main.js');
       await runScheduler(flags).catch(fail);
     });

@@ -77,6 +77,16 @@ export const isConflict = (err: unknown): boolean => {
 export const isInvalid = (err: unknown): boolean => statusErrorOf(err)?.reason === 'Invalid' || statusErrorOf(err)?.code === 422;
 export const isForbidden = (err: unknown): boolean => statusErrorOf(err)?.code === 403;
 export const isUnauthorized = (err: unknown): boolean => statusErrorOf(err)?.code === 401;
+/**
+ * The apiserver's refusal to create in a namespace being deleted: a 403 with
+ * the NamespaceTerminating cause, or its message from a server that gives no
+ * cause. Controllers drop such work instead of retrying it.
+ */
+export const isNamespaceTerminating = (err: unknown): boolean => {
+  const e = statusErrorOf(err);
+  if (e === undefined || e.code !== 403) return false;
+  return (e.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating') || e.message.includes('because it is being terminated');
+};
 /** 410: the resourceVersion asked for is older than the server keeps (reason Expired, or Gone from old servers). */
 export const isExpired = (err: unknown): boolean => {
   const e = statusErrorOf(err);

@@ -9,24 +9,12 @@ import type { PodTemplateSpec } from '../../api/core/v1.js';
 import { templateFromRevision } from '../../../controllers/common/controller-revision.js';
 import { canonicalJson } from '../../../controllers/deployment/hash.js';
 import {
-  desiredReplicasAnnotation,
+  annotationsNotCopied as annotationsToSkip,
   equalIgnoreHash,
-  maxReplicasAnnotation,
   podTemplateHashLabel,
   revisionAnnotation,
-  revisionHistoryAnnotation,
 } from '../../../controllers/deployment/replicasets.js';
 import { CliError } from '../action.js';
-
-/** Annotations the Deployment keeps as they are: the rollback neither takes them from the ReplicaSet nor drops them. */
-const annotationsToSkip = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
-  revisionAnnotation,
-  revisionHistoryAnnotation,
-  desiredReplicasAnnotation,
-  maxReplicasAnnotation,
-  'deprecated.deployment.rollback.to',
-]);
 
 export type RollbackPlan = { skipped: string } | { patch: { op: 'replace'; path: string; value: unknown }[]; revision: number };
 
