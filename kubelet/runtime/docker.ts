@@ -207,7 +207,11 @@ export class DockerRuntime implements ContainerRuntime {
     const path = info.Config.Labels?.[LABEL_TERMINATION_MESSAGE_PATH];
     const message = exited && path ? await this.readFile(id, path, MAX_TERMINATION_MESSAGE) : undefined;
     const status = containerStatusFromInspect(info, await this.imageId(info.Image), message);
-    this.statuses.set(id, { dockerState: info.State.Status, status });
+    // Docker may learn of an OOM kill only after the exit: a SIGKILLed container not (yet) marked
+    // OOMKilled is read again next time rather than remembered.
+    const maybeOom = status.state === 'exited' && status.exitCode === 137 && status.reason !== 'OOMKilled';
+    if (maybeOom) this.statuses.delete(id);
+    else this.statuses.set(id, { dockerState: info.State.Status, status });
     return status;
   }
 
