@@ -10,6 +10,11 @@
 // - each with and without required pod anti-affinity on 10% of the pods;
 // - the raw create rate of the same pods with no scheduler running, side by
 //   side with the create rate while scheduling;
+// - in two modes: streaming (pods created while the scheduler runs, end to
+//   end) and backlog (every pod pending before the scheduler starts, so the
+//   apiserver serves only bindings, events and watches);
+// - the CPU each process (scheduler, apiserver, etcd, this load generator)
+//   spends per 1,000 pods, which shows where a 2-core machine's time goes;
 // - the scheduler's RSS at the end (and its peak).
 // BENCH_SCALE (default 1) scales node and pod counts down for a quick look.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -122,9 +127,10 @@ async function startEnv(): Promise<Env> {
   const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
   const [port] = await freePorts(1);
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const apiserverNodeArgs = (process.env.BENCH_APISERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const apiserver = spawn(
     process.execPath,
-    [cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
+    [...apiserverNodeArgs, cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const url = `https://127.0.0.1:${port}`;
@@ -187,18 +193,40 @@ interface Result {
   nodes: number;
   pods: number;
   antiAffinity: boolean;
+  mode: Mode;
+  /** pods created per second: while the scheduler runs (streaming) or before it starts (backlog) */
   createRate: number;
   throughput: number;
   p50: number;
   p99: number;
   rss: number;
   peakRss: number;
-  /** scheduler CPU seconds per 1,000 pods scheduled */
-  cpuPerThousand: number;
+  /** CPU seconds per 1,000 pods scheduled, per process, from the first create to the last binding */
+  cpu: { scheduler: number; apiserver: number; etcd: number; bench: number };
 }
 
-async function scenario(nodes: number, pods: number, antiAffinity: boolean): Promise<Result> {
-  const label = `${nodes} nodes / ${pods} pods${antiAffinity ? ' / 10% anti-affinity' : ''}`;
+/** The CPU seconds each process has used so far. */
+function cpuNow(env: Env, sched: ChildProcess): Result['cpu'] {
+  const self = process.cpuUsage();
+  return {
+    scheduler: cpuSeconds(sched.pid!),
+    apiserver: cpuSeconds(env.apiserver.pid!),
+    etcd: cpuSeconds(env.etcd.pid),
+    bench: (self.user + self.system) / 1e6,
+  };
+}
+
+type Mode = 'streaming' | 'backlog';
+
+/**
+ * streaming: pods are created while the scheduler runs (end to end, from the
+ * first create to the last binding); backlog: every pod is already pending
+ * when the scheduler starts, as after a burst or a scheduler restart, which
+ * leaves the apiserver only the bindings, events and watches to serve
+ * (throughput from the first binding to the last).
+ */
+async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode: Mode): Promise<Result> {
+  const label = `${nodes} nodes / ${pods} pods${antiAffinity ? ' / 10% anti-affinity' : ''} / ${mode}`;
   progress(`${label}: starting etcd and apiserver`);
   const env = await startEnv();
   const ns = 'bench';
@@ -209,11 +237,14 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean): Pro
 
     const created = new Map<string, number>();
     const bound = new Map<string, number>();
+    let sched: ChildProcess | undefined;
+    let cpuBefore: Result['cpu'] | undefined;
     const watch = new Informer<PodObject>(env.client, podsRef, { namespace: ns });
     const allBound = new Promise<void>((resolve) => {
       const seen = (p: PodObject): void => {
         const name = p.metadata.name!;
         if (!p.spec.nodeName || bound.has(name) || !name.startsWith('pod-')) return;
+        if (bound.size === 0 && mode === 'backlog' && sched) cpuBefore = cpuNow(env, sched);
         bound.set(name, performance.now());
         if (bound.size === pods) resolve();
       };
@@ -222,39 +253,56 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean): Pro
     watch.start();
     await watch.waitForSync();
 
-    progress(`${label}: starting the scheduler`);
-    const sched = startScheduler(env);
-    // A first pod bound means the scheduler has synced its caches.
-    const warm = new Promise<void>((resolve) => {
-      watch.addEventHandler({ onUpdate: (_o, p) => void (p.metadata.name === 'warm' && p.spec.nodeName && resolve()) });
-    });
-    await env.client.resource<PodObject>(podsRef).create(ns, { ...pod(ns, 0, false), metadata: { name: 'warm', namespace: ns } });
-    await warm;
-
-    progress(`${label}: creating pods`);
     const podsApi = env.client.resource<PodObject>(podsRef);
-    const cpuBefore = cpuSeconds(sched.pid!);
-    const start = performance.now();
-    const createSeconds = await runConcurrent(pods, CONCURRENCY, async (i) => {
-      const anti = antiAffinity && i % 10 === 0;
-      created.set(`pod-${i}`, performance.now());
-      await podsApi.create(ns, pod(ns, i, anti));
-    });
+    const createAll = (): Promise<number> =>
+      runConcurrent(pods, CONCURRENCY, async (i) => {
+        const anti = antiAffinity && i % 10 === 0;
+        created.set(`pod-${i}`, performance.now());
+        await podsApi.create(ns, pod(ns, i, anti));
+      });
+
+    let createSeconds = NaN;
+    let start: number;
+    if (mode === 'backlog') {
+      progress(`${label}: creating pods`);
+      createSeconds = await createAll();
+      progress(`${label}: starting the scheduler`);
+      sched = startScheduler(env);
+      start = NaN;
+    } else {
+      progress(`${label}: starting the scheduler`);
+      sched = startScheduler(env);
+      // A first pod bound means the scheduler has synced its caches.
+      const warm = new Promise<void>((resolve) => {
+        watch.addEventHandler({ onUpdate: (_o, p) => void (p.metadata.name === 'warm' && p.spec.nodeName && resolve()) });
+      });
+      await podsApi.create(ns, { ...pod(ns, 0, false), metadata: { name: 'warm', namespace: ns } });
+      await warm;
+      progress(`${label}: creating pods`);
+      cpuBefore = cpuNow(env, sched);
+      start = performance.now();
+      createSeconds = await createAll();
+    }
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 600_000));
     await Promise.race([allBound, timeout]);
-    const end = Math.max(...bound.values());
-    const latencies = [...bound].map(([name, t]) => t - created.get(name)!).sort((a, b) => a - b);
+    const times = [...bound.values()];
+    const end = Math.max(...times);
+    if (mode === 'backlog') start = Math.min(...times);
+    const cpuAfter = cpuNow(env, sched);
+    const perThousand = (k: keyof Result['cpu']): number => ((cpuAfter[k] - (cpuBefore?.[k] ?? NaN)) * 1000) / Math.max(1, bound.size);
+    const latencies = mode === 'backlog' ? [] : [...bound].map(([name, t]) => t - created.get(name)!).sort((a, b) => a - b);
     const result: Result = {
       nodes,
       pods,
       antiAffinity,
+      mode,
       createRate: pods / createSeconds,
-      throughput: bound.size / ((end - start) / 1000),
+      throughput: (mode === 'backlog' ? bound.size - 1 : bound.size) / ((end - start) / 1000),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       rss: rssMB(sched.pid!, 'VmRSS'),
       peakRss: rssMB(sched.pid!, 'VmHWM'),
-      cpuPerThousand: ((cpuSeconds(sched.pid!) - cpuBefore) * 1000) / Math.max(1, bound.size),
+      cpu: { scheduler: perThousand('scheduler'), apiserver: perThousand('apiserver'), etcd: perThousand('etcd'), bench: perThousand('bench') },
     };
     if (bound.size < pods) progress(`${label}: only ${bound.size} of ${pods} pods were bound within the time limit`);
     watch.stop();
@@ -285,30 +333,45 @@ async function main(): Promise<void> {
     [Math.round(500 * SCALE), Math.round(5000 * SCALE)],
     [Math.round(5000 * SCALE), Math.round(10_000 * SCALE)],
   ];
+  // BENCH_ONLY=5000 or 5000:none or 500:anti or 5000:none:backlog picks scenarios by node count, affinity and mode.
+  const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+  const wanted = (n: number, anti: boolean, mode: Mode): boolean =>
+    only.length === 0 ||
+    only.some((o) => {
+      const [nodes, kind, m] = o.split(':');
+      return Number(nodes) === n && (!kind || kind === (anti ? 'anti' : 'none')) && (!m || m === mode);
+    });
   const raw = await rawCreateRate(sizes[0]![1]);
   const results: Result[] = [];
   for (const [n, p] of sizes) {
-    for (const anti of [false, true]) {
-      try {
-        results.push(await scenario(n, p, anti));
-      } catch (err) {
-        progress(`scenario ${n}/${p}${anti ? ' anti' : ''} failed: ${err instanceof Error ? err.message : String(err)}`);
+    for (const mode of ['streaming', 'backlog'] as const) {
+      for (const anti of [false, true]) {
+        if (!wanted(n, anti, mode)) continue;
+        try {
+          results.push(await scenario(n, p, anti, mode));
+        } catch (err) {
+          progress(`scenario ${n}/${p}${anti ? ' anti' : ''} ${mode} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
     }
   }
   const rows = [
-    ['nodes', 'pods', 'anti-affinity', 'create/s', 'scheduled/s', 'p50 ms', 'p99 ms', 'sched RSS MB', 'peak RSS MB', 'sched CPU s/1k pods'],
+    ['nodes', 'pods', 'anti-affinity', 'mode', 'create/s', 'scheduled/s', 'p50 ms', 'p99 ms', 'sched RSS MB', 'peak RSS MB', 'CPU s/1k pods: sched', 'apiserver', 'etcd', 'bench'],
     ...results.map((r) => [
       String(r.nodes),
       String(r.pods),
       r.antiAffinity ? '10%' : 'none',
+      r.mode,
       r.createRate.toFixed(0),
       r.throughput.toFixed(0),
-      r.p50.toFixed(0),
-      r.p99.toFixed(0),
+      Number.isNaN(r.p50) ? '-' : r.p50.toFixed(0),
+      Number.isNaN(r.p99) ? '-' : r.p99.toFixed(0),
       r.rss.toFixed(0),
       r.peakRss.toFixed(0),
-      r.cpuPerThousand.toFixed(2),
+      r.cpu.scheduler.toFixed(2),
+      r.cpu.apiserver.toFixed(2),
+      r.cpu.etcd.toFixed(2),
+      r.cpu.bench.toFixed(2),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -320,8 +383,9 @@ async function main(): Promise<void> {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('');
-  console.log('create/s: pods created per second while the scheduler runs; scheduled/s: pods bound per second from the first create to the last binding seen by watch;');
-  console.log('p50/p99: from the create request being sent to the binding seen by watch; sched CPU: the scheduler process\'s CPU time per 1,000 pods bound.');
+  console.log('streaming: pods created while the scheduler runs; scheduled/s from the first create to the last binding seen by watch; create/s: the create rate meanwhile.');
+  console.log('backlog: every pod pending before the scheduler starts; scheduled/s from the first binding to the last; create/s: the create rate with no scheduler.');
+  console.log('p50/p99 (streaming): from the create request being sent to the binding seen by watch; CPU: each process\'s CPU time per 1,000 pods bound (bench = this load generator and its watch).');
 }
 
 if (process.argv[2] === '--scheduler-child') {

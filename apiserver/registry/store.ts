@@ -387,15 +387,39 @@ export class ResourceStore {
       raw?: boolean;
     } = {},
   ): Promise<KubeObject> {
-    for (let attempt = 0; ; attempt++) {
-      const key = this.key(ns, name);
-      const kv = await this.read(key, name);
-      const old = kv.value as KubeObject;
-      const next = tryUpdate(structuredClone(old));
-      const pinned = opts.pinnedRV ?? next.metadata.resourceVersion;
-      if (pinned && pinned !== String(kv.modRevision)) throw this.conflict(name);
-      const prepared = this.prepareUpdate(next, old, opts.subresource, opts.raw);
-      if (deepEqual(prepared, old)) return structuredClone(old);
+    const key = this.key(ns, name);
+    // As Kubernetes' GuaranteedUpdate with the watch cache's copy: the first
+    // attempt starts from the cached object, saving a read; whatever that
+    // attempt decides (a failed precondition, a no-op, a conflict) is only
+    // trusted once it has been confirmed against a fresh read from storage.
+    let kv: KeyValue | undefined = this.cacher.ready ? this.cacher.get(key) : undefined;
+    let fromCache = kv !== undefined;
+    const refresh = (): boolean => {
+      const was = fromCache;
+      fromCache = false;
+      return was;
+    };
+    for (let conflicts = 0; ; ) {
+      if (!kv) kv = await this.read(key, name);
+      const current: KeyValue = kv;
+      kv = undefined;
+      const old = current.value as KubeObject;
+      let next: KubeObject;
+      let prepared: KubeObject;
+      let pinned: string | undefined;
+      try {
+        next = tryUpdate(structuredClone(old));
+        pinned = opts.pinnedRV ?? next.metadata.resourceVersion;
+        if (pinned && pinned !== String(current.modRevision)) throw this.conflict(name);
+        prepared = this.prepareUpdate(next, old, opts.subresource, opts.raw);
+      } catch (err) {
+        if (refresh()) continue;
+        throw err;
+      }
+      if (deepEqual(prepared, old)) {
+        if (refresh()) continue;
+        return structuredClone(old);
+      }
       if (opts.dryRun) return prepared;
       let allocation: Allocation | undefined;
       try {
@@ -403,27 +427,30 @@ export class ResourceStore {
         // an object still inside its grace period (a terminating pod) stays until its deleter confirms.
         const inGrace = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
         if (prepared.metadata.deletionTimestamp && !inGrace && this.strategy.canFinalize(prepared)) {
-          const res = await this.storage.delete(key, kv.modRevision);
+          const res = await this.storage.delete(key, current.modRevision);
           const gone = res.value as KubeObject;
           await this.strategy.releaseForDelete?.(gone);
           return structuredClone(gone);
         }
         if (!opts.raw) allocation = await this.strategy.allocateForUpdate?.(prepared, old);
-        const rev = await this.storage.update(key, prepared, kv.modRevision);
+        const rev = await this.storage.update(key, prepared, current.modRevision);
         prepared.metadata.resourceVersion = String(rev);
         await allocation?.commit();
         return prepared;
       } catch (err) {
         await allocation?.undo();
+        const stale = err instanceof StorageError && (err.kind === 'Conflict' || err.kind === 'NotFound');
+        if (stale && refresh()) continue;
         const retry = err instanceof StorageError && err.kind === 'Conflict' && !pinned;
-        if (retry && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (retry && conflicts++ < MAX_CONFLICT_RETRIES) continue;
         throw this.mapStorageError(err, name);
       }
     }
   }
 
   private prepareUpdate(input: KubeObject, old: KubeObject, subresource?: 'status', raw = false): KubeObject {
-    const next = structuredClone(input);
+    // A raw write's tryUpdate changes the private copy it was given; others may share parts with the request.
+    const next = raw ? input : structuredClone(input);
     this.setTypeMeta(next);
     const meta = next.metadata;
     const om = old.metadata;
