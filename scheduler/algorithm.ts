@@ -132,29 +132,30 @@ export class PodScheduler {
 
     const ps = fwk.runPreScore(state, pod, feasible);
     if (!ps.status.isSuccess()) return { kind: 'error', message: `running PreScore plugin "${ps.status.plugin}": ${ps.status.message()}` };
-    const scores = fwk.runScore(state, pod, feasible, ps.skipped);
+    const totals = fwk.runScore(state, pod, feasible, ps.skipped);
     return {
       kind: 'scheduled',
-      nodeName: this.selectHost(scores),
+      nodeName: feasible[this.selectHost(totals)]!.name,
       evaluatedNodes: processed,
       feasibleNodes: feasible.length,
     };
   }
 
-  /** The highest score; among equals each has the same chance (reservoir sampling). */
-  selectHost(scores: { name: string; score: number }[]): string {
-    let best = scores[0]!;
+  /** The index of the highest score; among equals each has the same chance (reservoir sampling). */
+  selectHost(scores: ArrayLike<number>): number {
+    let best = 0;
     let ties = 1;
     for (let i = 1; i < scores.length; i++) {
       const s = scores[i]!;
-      if (s.score > best.score) {
-        best = s;
+      const b = scores[best]!;
+      if (s > b) {
+        best = i;
         ties = 1;
-      } else if (s.score === best.score) {
+      } else if (s === b) {
         ties++;
-        if (this.random() * ties < 1) best = s;
+        if (this.random() * ties < 1) best = i;
       }
     }
-    return best.name;
+    return best;
   }
 }

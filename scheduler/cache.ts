@@ -8,6 +8,7 @@ import type { Node, Pod } from '../src/api/core/v1.js';
 import { realClock, type Clock, type TimerHandle } from '../src/client/index.js';
 import { zoneKey } from '../src/machinery/topology.js';
 import { NodeInfo, PodInfo, podKey } from './nodeinfo.js';
+import { PodIndex, type TermGroup } from './podindex.js';
 
 interface PodState {
   info: PodInfo;
@@ -31,6 +32,7 @@ export class SchedulerCache {
   /** nodes (with a Node object) carrying pods with inter-pod affinity terms */
   private readonly affinityNodes = new Map<string, NodeInfo>();
   private readonly antiAffinityNodes = new Map<string, NodeInfo>();
+  private readonly index = new PodIndex();
   private ordered: NodeInfo[] | undefined;
   private readonly clock: Clock;
   private readonly ttlMs: number;
@@ -118,6 +120,18 @@ export class SchedulerCache {
     return this.antiAffinityNodes.values();
   }
 
+  podsWithLabel(key: string, value: string): ReadonlyMap<PodInfo, NodeInfo> {
+    return this.index.podsWithLabel(key, value);
+  }
+
+  requiredAntiAffinityGroups(): Iterable<TermGroup> {
+    return this.index.requiredAntiAffinityGroups();
+  }
+
+  nodesWithScoringAffinityPods(): Iterable<NodeInfo> {
+    return this.index.nodesWithScoringAffinityPods();
+  }
+
   // ---- pods ----
 
   /** The informer saw a pod bound to a node: confirms an assumption, or accounts a pod bound elsewhere. */
@@ -145,11 +159,15 @@ export class SchedulerCache {
     this.removeFromNode(key, state.nodeName);
   }
 
-  /** Counts pod (which carries spec.nodeName) on its node at once, ahead of the binding. */
-  assumePod(pod: Pod): void {
+  /**
+   * Counts pod (which carries spec.nodeName) on its node at once, ahead of
+   * the binding. parsed, when it is this very pod's PodInfo (PodInfo.boundTo
+   * gives one), spares parsing the pod again.
+   */
+  assumePod(pod: Pod, parsed?: PodInfo): void {
     const key = podKey(pod);
     if (this.podStates.has(key)) throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name} is already in the cache`);
-    const info = new PodInfo(pod);
+    const info = parsed?.pod === pod ? parsed : new PodInfo(pod);
     this.podStates.set(key, { info, nodeName: pod.spec.nodeName ?? '', assumed: true });
     this.addToNode(info, pod.spec.nodeName ?? '');
   }
@@ -232,13 +250,18 @@ export class SchedulerCache {
       node.hasNode = false;
       this.nodes.set(nodeName, node);
     }
+    const replaced = node.pods.get(info.key);
+    if (replaced) this.index.remove(replaced, node);
     node.addPod(info);
+    this.index.add(info, node);
     this.refreshAffinityIndex(node);
   }
 
   private removeFromNode(key: string, nodeName: string): void {
     const node = this.nodes.get(nodeName);
     if (!node) return;
+    const pi = node.pods.get(key);
+    if (pi) this.index.remove(pi, node);
     node.removePod(key);
     if (!node.hasNode && node.pods.size === 0) this.nodes.delete(nodeName);
     this.refreshAffinityIndex(node);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Pod } from '../src/api/core/v1.js';
 import type { Clock, RestClient } from '../src/client/index.js';
 import type { NamespaceLabels, NodeInfo, PodInfo } from './nodeinfo.js';
+import type { TermGroup } from './podindex.js';
 
 export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
 
@@ -85,11 +86,17 @@ export interface SnapshotLister {
   getNode(name: string): NodeInfo | undefined;
   nodesWithAffinityPods(): Iterable<NodeInfo>;
   nodesWithRequiredAntiAffinityPods(): Iterable<NodeInfo>;
+  /** The pods carrying the label key=value, with their nodes (placeholders too: see NodeInfo.hasNode). */
+  podsWithLabel(key: string, value: string): ReadonlyMap<PodInfo, NodeInfo>;
+  /** Existing pods' required anti-affinity terms, identical ones grouped, with their nodes (placeholders too). */
+  requiredAntiAffinityGroups(): Iterable<TermGroup>;
+  /** Nodes with pods whose terms weigh when other pods are scored (placeholders too). */
+  nodesWithScoringAffinityPods(): Iterable<NodeInfo>;
 }
 
 /** Pods waiting for room that preemption is making on a node. */
 export interface PodNominator {
-  nominatedPodsForNode(nodeName: string): PodInfo[];
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[];
 }
 
 export interface FrameworkHandle {
@@ -229,6 +236,10 @@ export class Framework {
   readonly reserve: ReservePlugin[] = [];
   readonly bind: BindPlugin[] = [];
   private readonly plugins = new Map<string, Plugin>();
+  /** score entries reused from cycle to cycle */
+  private readonly scorePool: NodeScore[] = [];
+  /** the Filter plugins left by the last skipped set seen: one cycle passes the same set for every node */
+  private filtersMemo: { skipped: ReadonlySet<string>; size: number; filters: FilterPlugin[] } | undefined;
   private registrations: Map<string, EventRegistration[]> | undefined;
 
   constructor(
@@ -310,12 +321,13 @@ export class Framework {
 
   /** Every Filter in order, stopping at the first that rejects. */
   runFilter(state: CycleState, pod: PodInfo, node: NodeInfo, skipped?: ReadonlySet<string>): Status {
-    for (const p of this.filter) {
-      if (skipped?.has(p.name)) continue;
+    const filters = this.filtersAfter(skipped);
+    for (let i = 0; i < filters.length; i++) {
+      const p = filters[i]!;
       const s = p.filter(state, pod, node);
-      if (!s.isSuccess()) return s.withPlugin(p.name);
+      if (s.code !== 'Success') return s.withPlugin(p.name);
     }
-    return success();
+    return SUCCESS;
   }
 
   /**
@@ -325,20 +337,30 @@ export class Framework {
    * promised. The pod must fit both with them and without them.
    */
   runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, skipped?: ReadonlySet<string>): Status {
-    const nominated = this.handle.nominator
-      .nominatedPodsForNode(node.name)
-      .filter((np) => np.key !== pod.key && np.priority >= pod.priority);
-    if (nominated.length > 0) {
-      const withNominated = node.clone();
-      const stateWith = state.clone();
-      for (const np of nominated) {
-        withNominated.addPod(np);
-        for (const p of this.preFilter) p.addPod?.(stateWith, pod, np, withNominated);
+    const onNode = this.handle.nominator.nominatedPodsForNode(node.name);
+    if (onNode.length > 0) {
+      const nominated = onNode.filter((np) => np.key !== pod.key && np.priority >= pod.priority);
+      if (nominated.length > 0) {
+        const withNominated = node.clone();
+        const stateWith = state.clone();
+        for (const np of nominated) {
+          withNominated.addPod(np);
+          for (const p of this.preFilter) p.addPod?.(stateWith, pod, np, withNominated);
+        }
+        const s = this.runFilter(stateWith, pod, withNominated, skipped);
+        if (!s.isSuccess()) return s;
       }
-      const s = this.runFilter(stateWith, pod, withNominated, skipped);
-      if (!s.isSuccess()) return s;
     }
     return this.runFilter(state, pod, node, skipped);
+  }
+
+  private filtersAfter(skipped: ReadonlySet<string> | undefined): readonly FilterPlugin[] {
+    if (!skipped || skipped.size === 0) return this.filter;
+    const memo = this.filtersMemo;
+    if (memo && memo.skipped === skipped && memo.size === skipped.size) return memo.filters;
+    const filters = this.filter.filter((p) => !skipped.has(p.name));
+    this.filtersMemo = { skipped, size: skipped.size, filters };
+    return filters;
   }
 
   runPostFilter(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>): PostFilterResult {
@@ -361,16 +383,27 @@ export class Framework {
     return { status: success(), skipped };
   }
 
-  /** Each plugin scores every node, normalizes, and the weighted sums are returned in node order. */
-  runScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], skipped?: ReadonlySet<string>): NodeScore[] {
-    const totals = nodes.map((n) => ({ name: n.name, score: 0 }));
+  /** Each plugin scores every node and normalizes; the weighted sums are returned in node order. */
+  runScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], skipped?: ReadonlySet<string>): Float64Array {
+    const n = nodes.length;
+    const totals = new Float64Array(n);
+    // One list of scores serves every plugin in turn (normalizeScore rewrites it in place), and the next cycle too.
+    const scores = this.scoreScratch(nodes);
     for (const { plugin, weight } of this.score) {
       if (skipped?.has(plugin.name)) continue;
-      const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) }));
+      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
       plugin.normalizeScore?.(state, pod, scores);
-      for (let i = 0; i < scores.length; i++) totals[i]!.score += scores[i]!.score * weight;
+      for (let i = 0; i < n; i++) totals[i] += scores[i]!.score * weight;
     }
     return totals;
+  }
+
+  private scoreScratch(nodes: NodeInfo[]): NodeScore[] {
+    const pool = this.scorePool;
+    while (pool.length < nodes.length) pool.push({ name: '', score: 0 });
+    const scores = pool.length === nodes.length ? pool : pool.slice(0, nodes.length);
+    for (let i = 0; i < nodes.length; i++) scores[i]!.name = nodes[i]!.name;
+    return scores;
   }
 
   runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../src/api/core/v1.js';
-import { DEFAULT_MEMORY_REQUEST, podNonZeroRequests, podRequests } from './resources.js';
+import { amountOf, DEFAULT_MEMORY_REQUEST, podNonZeroRequests, podRequests } from './resources.js';
 import { makePod } from './testing/fixtures.js';
 
 const withInit = (init: Pod['spec']['initContainers'], app = '500m'): Pod => {
@@ -35,5 +35,16 @@ describe('pod requests', () => {
     expect(podRequests(p).get('cpu')).toBeUndefined();
     expect(podNonZeroRequests(p).get('cpu')).toBe(100);
     expect(podNonZeroRequests(p).get('memory')).toBe(DEFAULT_MEMORY_REQUEST);
+  });
+});
+
+describe('amountOf', () => {
+  it('reads the same text as millicores for cpu and as a plain value otherwise, in any order', () => {
+    expect(amountOf('memory', '3')).toBe(3);
+    expect(amountOf('cpu', '3')).toBe(3000);
+    expect(amountOf('memory', '3')).toBe(3);
+    expect(amountOf('example.com/gpu', '250m')).toBe(1);
+    expect(amountOf('cpu', '250m')).toBe(250);
+    expect(amountOf('cpu', 'nonsense')).toBe(0);
   });
 });

@@ -17,15 +17,28 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 /** Resource name to amount: millicores for cpu, the integer value (rounded up) for every other resource. */
 export type ResourceAmounts = Map<string, number>;
 
+// Every pod and node update parses its quantities again, and the same few texts ("100m", "128Mi") recur.
+const MAX_REMEMBERED = 4096;
+const milliAmounts = new Map<string, number>();
+const amounts = new Map<string, number>();
+
 /** The amount one quantity text stands for; a text that does not parse counts as 0, as the apiserver never stores one. */
 export function amountOf(resource: string, text: string | undefined): number {
   if (text === undefined) return 0;
+  const milli = resource === CPU;
+  const known = milli ? milliAmounts : amounts;
+  const seen = known.get(text);
+  if (seen !== undefined) return seen;
+  let v: number;
   try {
     const q = Quantity.parse(text);
-    return resource === CPU ? q.milliValue() : q.value();
+    v = milli ? q.milliValue() : q.value();
   } catch {
-    return 0;
+    v = 0;
   }
+  if (known.size >= MAX_REMEMBERED) known.clear();
+  known.set(text, v);
+  return v;
 }
 
 export function amountsOf(list: Record<string, string> | undefined): ResourceAmounts {
@@ -52,6 +65,11 @@ type RequestsOf = (c: Container) => ResourceAmounts;
  * resources they name.
  */
 function combine(pod: Pod, requestsOf: RequestsOf): ResourceAmounts {
+  const containers = pod.spec.containers ?? [];
+  // Most pods: one container and nothing to add or compare with, so its own requests are the pod's.
+  if (containers.length === 1 && !pod.spec.initContainers?.length && !pod.spec.resources?.requests && !pod.spec.overhead) {
+    return requestsOf(containers[0]!);
+  }
   const reqs: ResourceAmounts = new Map();
   for (const c of pod.spec.containers ?? []) addInto(reqs, requestsOf(c));
   const sidecars: ResourceAmounts = new Map();

@@ -237,10 +237,10 @@ export class Scheduler {
   }
 
   private assumeAndBind(fwk: Framework, state: CycleState, q: QueuedPodInfo, nodeName: string, started: number): void {
-    const pod = q.podInfo.pod;
-    const assumed: Pod = { ...pod, spec: { ...pod.spec, nodeName } };
+    const assumedInfo = q.podInfo.boundTo(nodeName);
+    const assumed = assumedInfo.pod;
     try {
-      this.cache.assumePod(assumed);
+      this.cache.assumePod(assumed, assumedInfo);
     } catch (err) {
       this.fail(fwk, q, 'SchedulerError', err instanceof Error ? err.message : String(err), started);
       return;

@@ -10,7 +10,7 @@ import {
   type ScorePlugin,
 } from '../framework.js';
 import type { NodeInfo, PodInfo } from '../nodeinfo.js';
-import { defaultScoringResources, scoringRequest, type ResourceSpec } from './noderesourcesfit.js';
+import { defaultScoringResources, scoredResources, scoringCapacity, scoringRequested, type ResourceSpec, type ScoredResource } from './noderesourcesfit.js';
 
 export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 
@@ -20,24 +20,33 @@ export interface BalancedAllocationArgs {
 
 export class NodeResourcesBalancedAllocation implements ScorePlugin, EnqueueExtensions {
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
-  private readonly resources: ResourceSpec[];
+  private readonly resources: ScoredResource[];
+  /** the used shares of one node, reused from node to node */
+  private readonly fractions: Float64Array;
 
   constructor(args: BalancedAllocationArgs = {}) {
-    this.resources = args.resources?.length ? args.resources : defaultScoringResources;
+    this.resources = scoredResources(args.resources?.length ? args.resources : defaultScoringResources);
+    this.fractions = new Float64Array(this.resources.length);
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const fractions: number[] = [];
-    for (const r of this.resources) {
-      const { requested, capacity } = scoringRequest(pod, node, r.name);
+    const fractions = this.fractions;
+    let n = 0;
+    for (let i = 0; i < this.resources.length; i++) {
+      const r = this.resources[i]!;
+      const capacity = scoringCapacity(node, r);
       if (capacity === 0) continue;
-      fractions.push(Math.min(1, requested / capacity));
+      fractions[n++] = Math.min(1, scoringRequested(pod, node, r) / capacity);
     }
     let std = 0;
-    if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-    else if (fractions.length > 2) {
-      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-      std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) ** 2, 0) / fractions.length);
+    if (n === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
+    else if (n > 2) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += fractions[i]!;
+      const mean = sum / n;
+      let squares = 0;
+      for (let i = 0; i < n; i++) squares += (fractions[i]! - mean) ** 2;
+      std = Math.sqrt(squares / n);
     }
     return Math.trunc((1 - std) * MAX_NODE_SCORE);
   }

@@ -51,3 +51,14 @@ describe('NodeResourcesFit', () => {
     expect(pl.score(new CycleState(), pod, n)).toBe(90);
   });
 });
+
+describe('NodeResourcesFit ignoredResources', () => {
+  it('lets a pod through that lacks only ignored resources, and still names the others', () => {
+    const pl = new NodeResourcesFit({ ignoredResources: ['example.com/gpu'], ignoredResourceGroups: ['vendor.io'] });
+    const n = nodeInfo(makeNode('n', { cpu: '1', extra: { 'example.com/gpu': '1' } }));
+    const fit = (requests: Record<string, string>) => pl.filter(new CycleState(), new PodInfo(makePod('p', { requests })), n);
+    expect(fit({ 'example.com/gpu': '4', 'vendor.io/fpga': '1' }).isSuccess()).toBe(true);
+    expect(fit({ cpu: '2', 'example.com/gpu': '4' }).reasons).toEqual(['Insufficient cpu']);
+    expect(fit({ 'other.io/thing': '1' }).reasons).toEqual(['Insufficient other.io/thing']);
+  });
+});

@@ -12,7 +12,7 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NODE_UNSCHEDULABLE;
 
   filter(_state: unknown, pod: PodInfo, node: NodeInfo): Status {
-    if (!node.node.spec.unschedulable) return success();
+    if (!node.unschedulable) return success();
     if (toleratesTaint(pod.pod.spec.tolerations, { key: taintNodeUnschedulable, effect: 'NoSchedule' })) return success();
     return unresolvable(ERR_REASON_UNSCHEDULABLE);
   }

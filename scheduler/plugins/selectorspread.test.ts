@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CycleState } from '../framework.js';
+import { PodInfo } from '../nodeinfo.js';
 import { makeNode, makePod, testCluster } from '../testing/fixtures.js';
 
 const zone = 'topology.kubernetes.io/zone';
@@ -26,5 +28,26 @@ describe('SelectorSpread', () => {
     }
     expect([...perNode.values()]).toEqual([2, 2, 2, 2]);
     expect([...perZone.values()]).toEqual([4, 4]);
+  });
+});
+
+describe('SelectorSpread counting', () => {
+  it("counts a node's live siblings in the pod's namespace, as they come and go", () => {
+    const sibling = (name: string, o: Parameters<typeof makePod>[1] = {}) => makePod(name, { nodeName: 'n', owner: 'web', ...o });
+    const c = testCluster([makeNode('n')], [sibling('a'), sibling('b', { deleting: true }), sibling('c', { namespace: 'other' }), makePod('d', { nodeName: 'n', owner: 'api' })]);
+    const pl = c.fwk.score.find((w) => w.plugin.name === 'SelectorSpread')!.plugin;
+    const count = () => {
+      const state = new CycleState();
+      const pod = new PodInfo(makePod('p', { owner: 'web' }));
+      c.fwk.preScore.find((p) => p.name === 'SelectorSpread')!.preScore(state, pod, []);
+      return pl.score(state, pod, c.cache.getNode('n')!);
+    };
+    expect(count()).toBe(1);
+    c.cache.addPod(sibling('e'));
+    expect(count()).toBe(2);
+    c.cache.updatePod(sibling('a', { deleting: true }));
+    expect(count()).toBe(1);
+    c.cache.removePod(sibling('e'));
+    expect(count()).toBe(0);
   });
 });

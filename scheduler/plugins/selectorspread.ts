@@ -33,7 +33,7 @@ class OwnerState implements StateData {
 }
 
 export function controllerUid(pi: PodInfo): string | undefined {
-  return (pi.pod.metadata.ownerReferences ?? []).find((o) => o.controller)?.uid;
+  return pi.controllerUid;
 }
 
 export class SelectorSpread implements PreScorePlugin, ScorePlugin {
@@ -54,12 +54,7 @@ export class SelectorSpread implements PreScorePlugin, ScorePlugin {
   score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {
     const s = state.read<OwnerState>(stateKey);
     if (!s) return 0;
-    let n = 0;
-    for (const pi of node.pods.values()) {
-      if (pi.pod.metadata.deletionTimestamp || (pi.pod.metadata.namespace ?? '') !== s.namespace) continue;
-      if (controllerUid(pi) === s.ownerUid) n++;
-    }
-    return n;
+    return node.podsOfController(s.namespace, s.ownerUid);
   }
 
   normalizeScore(_state: CycleState, _pod: PodInfo, scores: NodeScore[]): void {

@@ -43,3 +43,17 @@ describe('TaintToleration', () => {
     expect(scores.map((s) => s.score)).toEqual([100, 50, 0]);
   });
 });
+
+describe('TaintToleration PreScore', () => {
+  it('scores the same from the tolerations PreScore kept as from the pod itself', () => {
+    const pl = new TaintToleration();
+    const pod = new PodInfo(makePod('p', { tolerations: [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists', effect: 'NoSchedule' }] }));
+    const n = nodeInfo(makeNode('n', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'PreferNoSchedule' }] }));
+    const state = new CycleState();
+    expect(pl.preScore(state, pod).isSuccess()).toBe(true);
+    // a is tolerated for every effect; b only for NoSchedule; c not at all
+    expect(pl.score(state, pod, n)).toBe(2);
+    expect(pl.score(new CycleState(), pod, n)).toBe(2);
+    expect(pl.score(state, pod, nodeInfo(makeNode('clean')))).toBe(0);
+  });
+});

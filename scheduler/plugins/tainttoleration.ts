@@ -6,10 +6,12 @@ import {
   success,
   unresolvable,
   type CycleState,
+  type StateData,
   type EnqueueExtensions,
   type EventRegistration,
   type FilterPlugin,
   type NodeScore,
+  type PreScorePlugin,
   type ScorePlugin,
   type Status,
 } from '../framework.js';
@@ -28,19 +30,42 @@ export function findUntoleratedTaint(taints: readonly Taint[], tolerations: read
   return findMatchingUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }
 
-export class TaintToleration implements FilterPlugin, ScorePlugin, EnqueueExtensions {
+const preScoreKey = `PreScore${TAINT_TOLERATION}`;
+
+/** Only tolerations that could apply to PreferNoSchedule count when scoring. */
+function preferNoScheduleTolerations(pod: PodInfo): Toleration[] {
+  return (pod.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+}
+
+class PreScoreState implements StateData {
+  constructor(readonly tolerations: Toleration[]) {}
+
+  clone(): PreScoreState {
+    return this;
+  }
+}
+
+export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = TAINT_TOLERATION;
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
-    const taint = findUntoleratedTaint(node.taints, pod.pod.spec.tolerations);
+    const taints = node.taints;
+    if (taints.length === 0) return success();
+    const taint = findUntoleratedTaint(taints, pod.pod.spec.tolerations);
     return taint ? unresolvable(untoleratedTaintReason(taint)) : success();
   }
 
-  score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    // Only tolerations that could apply to PreferNoSchedule count here.
-    const tolerations = (pod.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+  preScore(state: CycleState, pod: PodInfo): Status {
+    state.write(preScoreKey, new PreScoreState(preferNoScheduleTolerations(pod)));
+    return success();
+  }
+
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    const taints = node.taints;
+    if (taints.length === 0) return 0;
+    const tolerations = state.read<PreScoreState>(preScoreKey)?.tolerations ?? preferNoScheduleTolerations(pod);
     let n = 0;
-    for (const t of node.taints) if (t.effect === 'PreferNoSchedule' && !toleratesTaint(tolerations, t)) n++;
+    for (const t of taints) if (t.effect === 'PreferNoSchedule' && !toleratesTaint(tolerations, t)) n++;
     return n;
   }
 
