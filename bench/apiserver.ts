@@ -9,21 +9,24 @@
 // - the apiserver's RSS holding 10,000 pods.
 // The apiserver runs as its own process (the real `skiff apiserver` with TLS
 // and a token), so the load generator does not share its event loop.
+// BENCH_CREATES (default 5,000) sets the measured creates, BENCH_LIST_SIZE
+// (default 10,000) the pods held for the LIST and RSS figures, BENCH_WATCHERS
+// (default 500) the watchers; BENCH_SERVER_NODE_ARGS passes flags to node
+// running the apiserver.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { Agent, Pool, request } from 'undici';
-import { freePorts, startEtcd, terminate } from '../src/cluster/etcd.js';
-import { ensureServingCert } from '../src/cluster/pki.js';
+import { nodeArgsFrom, skiffCli } from './lib/components.js';
+import { startControlPlane } from './lib/control-plane.js';
+import { procStatusMB } from './lib/process-usage.js';
+import { columnTable, progress } from './lib/report.js';
+import { median, percentile, runConcurrent } from './lib/stats.js';
 
 const CONCURRENCY = 32;
 const CREATES = Number(process.env.BENCH_CREATES ?? 5000);
-const LIST_SIZE = 10_000;
-const WATCHERS = 500;
+const LIST_SIZE = Number(process.env.BENCH_LIST_SIZE ?? 10_000);
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 500);
 
 function pod(name: string) {
   return {
@@ -44,65 +47,13 @@ function pod(name: string) {
   };
 }
 
-const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function runConcurrent(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
-  let next = 0;
-  const latencies: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { seconds: (performance.now() - start) / 1000, latencies: latencies.sort((a, b) => a - b) };
-}
-
-function rssMB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
-  const etcd = await startEtcd();
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
-  const [port] = await freePorts(1);
-  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const server = spawn(
-    process.execPath,
-    [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `https://127.0.0.1:${port}`;
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const cp = await startControlPlane({ nodeArgs: nodeArgsFrom('BENCH_SERVER_NODE_ARGS'), apiserverArgs: ['--etcd-compaction-interval', '0'] });
+  const { etcd, url, ca } = cp;
+  const headers = { authorization: `Bearer ${cp.token}`, 'content-type': 'application/json' };
   const pool = new Pool(url, { connections: CONCURRENCY, connect: { ca } });
   const etcdClient = new Etcd3({ hosts: etcd.endpoint, grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 } });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        const r = await pool.request({ path: '/readyz', method: 'GET' });
-        await r.body.text();
-        if (r.statusCode === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error('apiserver did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-
     // Warm up both paths so neither pays for connection set-up or JIT in the measurement.
     await runConcurrent(200, CONCURRENCY, async (i) => {
       const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`warm-${i}`)) });
@@ -134,15 +85,14 @@ async function main() {
     const etcdCreateMeanMs = (1000 * metric('etcd_request_duration_seconds_sum')) / metric('etcd_request_duration_seconds_count');
     const rawRate = CREATES / raw.seconds;
 
-    progress('raw etcd puts done; filling to 10,000 pods');
-    // Fill up to 10,000 pods for the LIST and RSS figures.
+    progress(`raw etcd puts done; filling to ${LIST_SIZE} pods`);
     const have = CREATES + 200;
     await runConcurrent(Math.max(0, LIST_SIZE - have), CONCURRENCY, async (i) => {
       const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`fill-${i}`)) });
       await r.body.text();
     });
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssHolding = rssMB(server.pid!);
+    await sleep(1000);
+    const rssHolding = procStatusMB(cp.apiserver.pid!, 'VmRSS');
     progress('LIST from the watch cache');
     const listTimes: number[] = [];
     let listed = 0;
@@ -154,7 +104,7 @@ async function main() {
       listed = (JSON.parse(body) as { items: unknown[] }).items.length;
     }
     listTimes.sort((a, b) => a - b);
-    const listMs = listTimes[Math.floor(listTimes.length / 2)]!;
+    const listMs = percentile(listTimes, 50);
     const etcdListT = performance.now();
     const rawList = await etcdClient.getAll().prefix('/registry/pods/').strings();
     const etcdListMs = performance.now() - etcdListT;
@@ -194,7 +144,7 @@ async function main() {
       );
     }
     await Promise.all(opened);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const fanT = performance.now();
     const patch = await pool.request({
       path: `/api/v1/namespaces/default/pods/${target}`,
@@ -203,13 +153,13 @@ async function main() {
       body: JSON.stringify({ metadata: { labels: { touched: 'yes' } } }),
     });
     await patch.body.text();
-    await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+    await Promise.race([done, sleep(10_000)]);
     const fanMs = performance.now() - fanT;
     const fanSeen = seen;
     for (const ac of aborts) ac.abort();
     await watchAgent.destroy();
 
-    const rss = rssMB(server.pid!);
+    const rss = procStatusMB(cp.apiserver.pid!, 'VmRSS');
 
     // CLI start-up: `skiff version`, median of 11 runs, beside a bare `node -e 0`.
     const timeCommand = (args: string[]) =>
@@ -219,13 +169,13 @@ async function main() {
         child.once('error', reject);
         child.once('exit', () => resolve(performance.now() - t));
       });
-    const median = async (args: string[]) => {
+    const medianOf11 = async (args: string[]) => {
       const times: number[] = [];
       for (let i = 0; i < 11; i++) times.push(await timeCommand(args));
-      return times.sort((a, b) => a - b)[5]!;
+      return median(times.sort((a, b) => a - b));
     };
-    const versionMs = await median([cli, 'version']);
-    const bareNodeMs = await median(['-e', '0']);
+    const versionMs = await medianOf11([skiffCli, 'version']);
+    const bareNodeMs = await medianOf11(['-e', '0']);
 
     const rows: [string, string, string, string][] = [
       ['create throughput (32 clients)', `${apiRate.toFixed(0)} pods/s`, `raw etcd put ${rawRate.toFixed(0)}/s, ratio ${(apiRate / rawRate).toFixed(2)}`, 'ratio >= 0.4'],
@@ -237,18 +187,12 @@ async function main() {
       [`apiserver RSS holding ${listed} pods`, `${rssHolding.toFixed(0)} MB`, `after LISTs and ${WATCHERS} watch connections: ${rss.toFixed(0)} MB`, '<= 250 MB'],
       ['`skiff version` start-up (median of 11)', `${versionMs.toFixed(0)} ms`, `bare node -e 0: ${bareNodeMs.toFixed(0)} ms`, '< 250 ms'],
     ];
-    const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length), ['measure', 'skiff', 'baseline', 'target'][c]!.length));
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
     process.stdout.write(`\nSkiff apiserver benchmark (${CREATES} creates, etcd ${etcd.endpoint})\n\n`);
-    process.stdout.write(line(['measure', 'skiff', 'baseline', 'target']) + '\n');
-    process.stdout.write(w.map((n) => '-'.repeat(n)).join('  ') + '\n');
-    for (const r of rows) process.stdout.write(line(r) + '\n');
+    for (const l of columnTable(['measure', 'skiff', 'baseline', 'target'], rows)) process.stdout.write(l + '\n');
   } finally {
     await pool.close().catch(() => undefined);
     etcdClient.close();
-    await terminate(server);
-    await etcd.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await cp.stop();
   }
 }
 

@@ -7,26 +7,21 @@
 // - start-up: `skiff version --client`, `skiff --help`, `skiff version`
 //   against the server, with `kubectl version --client` beside them.
 // The apiserver is the real `skiff apiserver` (TLS, token) in its own process.
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Pool } from 'undici';
-import { freePorts, startEtcd, terminate } from '../src/cluster/etcd.js';
-import { ensureServingCert } from '../src/cluster/pki.js';
-import { writeKubeconfig } from '../src/client/kubeconfig.js';
+import { skiffCli } from './lib/components.js';
+import { startControlPlane } from './lib/control-plane.js';
+import { podsRef, type PodObject } from './lib/resources.js';
+import { progress as report } from './lib/report.js';
+import { percentile, runConcurrent } from './lib/stats.js';
 
 const PODS = Number(process.env.BENCH_CLI_PODS ?? 1000);
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 7);
 const KUBECTL = '/usr/bin/kubectl';
 const execFileAsync = promisify(execFile);
-const progress = (msg: string) => process.stderr.write(`[bench:cli] ${msg}\n`);
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const progress = (msg: string): void => report(msg, 'bench:cli');
 
-function pod(name: string) {
+function pod(name: string): PodObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -48,58 +43,23 @@ async function timeCommand(file: string, args: string[], env: NodeJS.ProcessEnv)
     times.push(performance.now() - t);
     out = res.stdout;
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, out };
+  return { ms: percentile(times.sort((a, b) => a - b), 50), out };
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-cli-'));
-  const etcd = await startEtcd();
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
-  const [port] = await freePorts(1);
-  const server = spawn(
-    process.execPath,
-    [cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn'],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `https://127.0.0.1:${port}`;
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: url, token, ca });
-  const env = { ...process.env, KUBECONFIG: kubeconfig };
-  const pool = new Pool(url, { connections: 16, connect: { ca } });
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const cp = await startControlPlane();
+  const env = { ...process.env, KUBECONFIG: cp.kubeconfig };
   try {
-    for (let i = 0; ; i++) {
-      try {
-        const r = await pool.request({ path: '/readyz', method: 'GET' });
-        await r.body.text();
-        if (r.statusCode === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error('apiserver did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     progress(`creating ${PODS} pods`);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        for (;;) {
-          const i = next++;
-          if (i >= PODS) return;
-          const r = await pool.request({ path: '/api/v1/namespaces/default/pods', method: 'POST', headers, body: JSON.stringify(pod(`p-${i}`)) });
-          await r.body.text();
-        }
-      }),
-    );
+    const pods = cp.client.resource<PodObject>(podsRef);
+    await runConcurrent(PODS, 16, async (i) => {
+      await pods.create('default', pod(`p-${i}`));
+    });
 
     const rows: [string, number, number | undefined][] = [];
     const compare = async (label: string, skiffArgs: string[], kubectlArgs: string[] | undefined, check?: (out: string) => void) => {
       progress(label);
-      const mine = await timeCommand(process.execPath, [cli, ...skiffArgs], env);
+      const mine = await timeCommand(process.execPath, [skiffCli, ...skiffArgs], env);
       check?.(mine.out);
       const theirs = kubectlArgs ? await timeCommand(KUBECTL, kubectlArgs, env) : undefined;
       rows.push([label, mine.ms, theirs?.ms]);
@@ -124,10 +84,7 @@ async function main() {
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    await pool.close();
-    await terminate(server);
-    await etcd.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await cp.stop();
   }
 }
 

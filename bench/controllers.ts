@@ -17,19 +17,25 @@
 // creating the same 1,000 pods directly at 32 concurrent requests with no
 // client-side rate limit (the apiserver's own write rate), so the figures
 // read as ratios.
-import { defaultKubeApiBurst, defaultKubeApiQps } from '../controllers/manager.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// BENCH_REPLICAS and BENCH_NODES change the sizes; BENCH_LOG_DIR keeps the
+// components' logs.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultKubeApiBurst, defaultKubeApiQps } from '../controllers/manager.js';
 import type { Deployment } from '../src/api/apps/v1.js';
-import type { Event, Node, Pod } from '../src/api/core/v1.js';
+import type { Event, Pod } from '../src/api/core/v1.js';
 import type { KubeObject } from '../src/api/meta.js';
-import { Informer, RestClient, writeKubeconfig, type ResourceRef } from '../src/client/index.js';
-import { freePorts, startEtcd, terminate, type EtcdProcess } from '../src/cluster/etcd.js';
-import { ensureServingCert } from '../src/cluster/pki.js';
+import { Informer, type ResourceRef, type RestClient } from '../src/client/index.js';
+import { freePorts, terminate } from '../src/cluster/etcd.js';
+import { logTail, spawnSkiff } from './lib/components.js';
+import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
+import { cpuSeconds, procStatusMB, v8HeapMB, type HeapMB } from './lib/process-usage.js';
+import { pipeTable, progress, runBenchmark } from './lib/report.js';
+import { createNamespace, isReady, nodesRef, podsRef, type NodeObject, type PodObject } from './lib/resources.js';
+import { runConcurrent } from './lib/stats.js';
 
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1000);
 const NODES = Number(process.env.BENCH_NODES ?? 100);
@@ -42,19 +48,14 @@ const NEW_IMAGE = 'skiff/echo:2.0';
 const CM_QPS = defaultKubeApiQps;
 const CM_BURST = defaultKubeApiBurst;
 
-const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
-const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
-const namespacesRef: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 const eventsRef: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
 const deploymentsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
 
-type PodObject = Pod & KubeObject;
-type NodeObject = Node & KubeObject;
 type DeploymentObject = Deployment & KubeObject;
 type EventObject = Event & KubeObject;
 
 /** Events in the namespace by "source reason": Event objects written, and occurrences they count. */
-async function eventCensus(env: Env): Promise<[string, { objects: number; occurrences: number }][]> {
+async function eventCensus(env: ControlPlane): Promise<[string, { objects: number; occurrences: number }][]> {
   const list = await env.client.resource<EventObject>(eventsRef).listAll(NAMESPACE);
   const out = new Map<string, { objects: number; occurrences: number }>();
   for (const e of list.items) {
@@ -67,110 +68,10 @@ async function eventCensus(env: Env): Promise<[string, { objects: number; occurr
   return [...out].sort((a, b) => b[1].objects - a[1].objects);
 }
 
-const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function procStatusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** User plus system CPU seconds the process has used. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-async function runConcurrent(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        await op(i);
-      }
-    }),
-  );
-  return (performance.now() - start) / 1000;
-}
-
-const cliPath = (): string => fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
 /** A component's output goes to <dir>/<name>.log, shown when something fails. */
-function spawnComponent(dir: string, name: string, args: string[]): ChildProcess {
-  const log = openSync(join(dir, `${name}.log`), 'a');
-  return spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', log, log] });
-}
+const spawnComponent = (dir: string, name: string, args: string[]): ChildProcess => spawnSkiff(args, { log: { dir, name } });
 
-function logTail(dir: string, name: string, lines = 20): string {
-  try {
-    return readFileSync(join(dir, `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-interface Env {
-  dir: string;
-  etcd: EtcdProcess;
-  apiserver: ChildProcess;
-  client: RestClient;
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
-
-async function startEnv(dir: string): Promise<Env> {
-  mkdirSync(dir, { recursive: true });
-  const etcd = await startEtcd();
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
-  const [port] = await freePorts(1);
-  const apiserver = spawnComponent(dir, 'apiserver', [
-    'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile,
-    '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn',
-  ]);
-  const url = `https://127.0.0.1:${port}`;
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: url, token, ca });
-  const client = new RestClient({ server: url, token, ca, namespace: NAMESPACE, contextName: 'bench' }, { rateLimit: false, connections: CONCURRENCY + 8 });
-  for (let i = 0; ; i++) {
-    try {
-      await client.requestRaw('GET', '/readyz');
-      break;
-    } catch {
-      if (i > 300) throw new Error(`apiserver did not become ready:\n${logTail(dir, 'apiserver')}`);
-      await sleep(100);
-    }
-  }
-  return {
-    dir,
-    etcd,
-    apiserver,
-    client,
-    kubeconfig,
-    async stop() {
-      await client.close();
-      await terminate(apiserver);
-      await etcd.stop();
-    },
-  };
-}
-
-async function createNamespace(env: Env, name: string): Promise<void> {
-  await env.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-}
+const startEnv = (dir: string): Promise<ControlPlane> => startControlPlane({ dir, namespace: NAMESPACE, connections: CONCURRENCY + 8, log: 'file' });
 
 const podSpec = (image: string): Pod['spec'] => ({
   containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
@@ -194,11 +95,12 @@ async function rawCreate(dir: string): Promise<number> {
   progress(`raw baseline: ${REPLICAS} pods created directly through a fresh apiserver`);
   const env = await startEnv(dir);
   try {
-    await createNamespace(env, NAMESPACE);
+    await createNamespace(env.client, NAMESPACE);
     const pods = env.client.resource<PodObject>(podsRef);
-    return await runConcurrent(REPLICAS, CONCURRENCY, async (i) => {
+    const { seconds } = await runConcurrent(REPLICAS, CONCURRENCY, async (i) => {
       await pods.create(NAMESPACE, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `web-${i}`, namespace: NAMESPACE, labels: { app: 'web' } }, spec: podSpec(OLD_IMAGE) });
     });
+    return seconds;
   } finally {
     await env.stop();
   }
@@ -212,17 +114,6 @@ interface Cluster {
   cmMetricsUrl: string;
 }
 
-/** A process's V8 heap (used, total) and memory outside it, in MB, from its default Node.js metrics. */
-async function heapMB(metricsUrl: string): Promise<{ used: number; total: number; external: number }> {
-  try {
-    const text = await (await fetch(metricsUrl)).text();
-    const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
-    return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes'), external: read('nodejs_external_memory_bytes') };
-  } catch {
-    return { used: NaN, total: NaN, external: NaN };
-  }
-}
-
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, describe?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -232,7 +123,7 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
   }
 }
 
-async function startCluster(env: Env): Promise<Cluster> {
+async function startCluster(env: ControlPlane): Promise<Cluster> {
   progress(`starting ${NODES} hollow nodes`);
   const hollow = spawnComponent(env.dir, 'hollow-nodes', [
     'kubelet', '--kubeconfig', env.kubeconfig, '--runtime', 'simulated', '--hollow-nodes', String(NODES), '--node-name', 'bench',
@@ -245,7 +136,7 @@ async function startCluster(env: Env): Promise<Cluster> {
     async () => {
       if (hollow.exitCode !== null) throw new Error(`hollow nodes exited:\n${logTail(env.dir, 'hollow-nodes')}`);
       const list = await nodes.list();
-      ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      ready = list.items.filter(isReady).length;
       return ready >= NODES;
     },
     300_000,
@@ -258,8 +149,6 @@ async function startCluster(env: Env): Promise<Cluster> {
   const controllerManager = spawnComponent(env.dir, 'controller-manager', ['controller-manager', ...common, '--port', String(cmPort)]);
   return { hollow, scheduler, controllerManager, cmMetricsUrl: `http://127.0.0.1:${cmPort}/metrics` };
 }
-
-const isReady = (p: PodObject): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** What the bench watches: the deployment's status and its pods. */
 class Observer {
@@ -347,7 +236,7 @@ class Milestones {
 /** apiserver_request_total by "VERB resource[/subresource]", summed over groups and codes. */
 type RequestCounts = Map<string, number>;
 
-async function apiRequests(env: Env): Promise<RequestCounts> {
+async function apiRequests(env: ControlPlane): Promise<RequestCounts> {
   const counts: RequestCounts = new Map();
   const text = (await env.client.requestRaw('GET', '/metrics')).body;
   for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm)) {
@@ -384,13 +273,13 @@ interface Results {
   rolloutCpu: Record<string, number>;
   cmPeakMB: number;
   cmRssMB: number;
-  cmHeap: { used: number; total: number; external: number };
+  cmHeap: HeapMB;
   scaleUpRequests: [string, number][];
   rolloutRequests: [string, number][];
   events: [string, { objects: number; occurrences: number }][];
 }
 
-async function scaleUp(env: Env, obs: Observer): Promise<Milestones> {
+async function scaleUp(env: ControlPlane, obs: Observer): Promise<Milestones> {
   const m = new Milestones();
   const check = (): boolean => {
     const pods = obs.podsOf('web');
@@ -411,7 +300,7 @@ async function scaleUp(env: Env, obs: Observer): Promise<Milestones> {
   return m;
 }
 
-async function rollingUpdate(env: Env, obs: Observer): Promise<Milestones> {
+async function rollingUpdate(env: ControlPlane, obs: Observer): Promise<Milestones> {
   const imageOf = (p: PodObject): string | undefined => p.spec.containers[0]?.image;
   const m = new Milestones();
   const check = (): boolean => {
@@ -439,7 +328,7 @@ async function rollingUpdate(env: Env, obs: Observer): Promise<Milestones> {
 }
 
 /** A one-replica Deployment until it is available, then gone: every component has synced and answers. */
-async function warmUp(env: Env, obs: Observer): Promise<void> {
+async function warmUp(env: ControlPlane, obs: Observer): Promise<void> {
   progress('warming up: a 1-replica Deployment until available, then deleting it');
   const deployments = env.client.resource<DeploymentObject>(deploymentsRef);
   await deployments.create(NAMESPACE, deployment('warm', 1));
@@ -448,7 +337,7 @@ async function warmUp(env: Env, obs: Observer): Promise<void> {
   await obs.until('the warm-up pods to go', () => obs.podsOf('warm').length === 0 && !obs.deployment('warm'), () => `warm pods: ${obs.podsOf('warm').length}`);
 }
 
-async function measure(env: Env, rawSeconds: number): Promise<Results> {
+async function measure(env: ControlPlane, rawSeconds: number): Promise<Results> {
   const cluster = await startCluster(env);
   const procs = {
     'controller-manager': cluster.controllerManager.pid!,
@@ -459,7 +348,7 @@ async function measure(env: Env, rawSeconds: number): Promise<Results> {
   };
   const obs = new Observer(env.client);
   try {
-    await createNamespace(env, NAMESPACE);
+    await createNamespace(env.client, NAMESPACE);
     await obs.start();
     await warmUp(env, obs);
 
@@ -481,7 +370,7 @@ async function measure(env: Env, rawSeconds: number): Promise<Results> {
       rolloutCpu: cpuDelta(u1, u2),
       cmPeakMB: procStatusMB(procs['controller-manager'], 'VmHWM'),
       cmRssMB: procStatusMB(procs['controller-manager'], 'VmRSS'),
-      cmHeap: await heapMB(cluster.cmMetricsUrl),
+      cmHeap: await v8HeapMB(cluster.cmMetricsUrl),
       scaleUpRequests: requestDelta(r0, r1),
       rolloutRequests: requestDelta(r1, r2),
       events: await eventCensus(env),
@@ -500,22 +389,19 @@ async function measure(env: Env, rawSeconds: number): Promise<Results> {
 
 function printTable(r: Results): void {
   const rawRate = REPLICAS / r.rawSeconds;
-  const rows: string[][] = [['', 'seconds', 'x raw create'], ['raw: 1,000 pods created directly (32 clients, no rate limit)', r.rawSeconds.toFixed(2), '1.00x']];
+  const replicas = REPLICAS.toLocaleString('en-US');
+  const rows: string[][] = [['', 'seconds', 'x raw create'], [`raw: ${replicas} pods created directly (32 clients, no rate limit)`, r.rawSeconds.toFixed(2), '1.00x']];
   const add = (label: string, s: number): void => void rows.push([label, s.toFixed(2), `${(s / r.rawSeconds).toFixed(2)}x`]);
   add('scale-up: all pods created', r.scaleUp.get('created'));
   add('scale-up: all pods bound', r.scaleUp.get('bound'));
   add('scale-up: all pods Ready', r.scaleUp.get('ready'));
-  add('scale-up: availableReplicas = 1,000', r.scaleUp.get('available'));
+  add(`scale-up: availableReplicas = ${replicas}`, r.scaleUp.get('available'));
   add('rolling update: status complete', r.rollout.get('status complete'));
   add('rolling update: no old pod left', r.rollout.get('old pods gone'));
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]): string => `| ${row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join(' | ')} |`;
   console.log('');
   console.log(`Deployment of ${REPLICAS} replicas on ${NODES} hollow nodes; raw create rate ${rawRate.toFixed(0)} pods/s`);
   console.log('');
-  console.log(line(rows[0]!));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(line(row));
+  for (const l of pipeTable(rows)) console.log(l);
   console.log('');
   console.log(`controller-manager: peak RSS ${r.cmPeakMB.toFixed(0)} MB (now ${r.cmRssMB.toFixed(0)} MB), CPU ${r.scaleUpCpu['controller-manager']!.toFixed(1)} s scale-up + ${r.rolloutCpu['controller-manager']!.toFixed(1)} s rollout`);
   console.log(`  at the end: V8 heap ${r.cmHeap.used.toFixed(0)} MB used of ${r.cmHeap.total.toFixed(0)} MB, ${r.cmHeap.external.toFixed(0)} MB external`);
@@ -558,10 +444,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`benchmark could not run: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(0);
-  },
-);
+runBenchmark(main);

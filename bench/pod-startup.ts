@@ -13,19 +13,25 @@
 // run; once alone and 30 at once. The two kinds alternate so drift hits both.
 // The kubelet's RSS is read with the 30 pods running.
 // Images are built locally by scripts/build-images.sh, never pulled.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+// BENCH_SINGLE_RUNS (default 10) and BENCH_BATCH (default 30) set the sizes;
+// BENCH_LOG_DIR keeps the components' logs.
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import type { Node, Pod } from '../src/api/core/v1.js';
-import type { KubeObject } from '../src/api/meta.js';
-import { Informer, RestClient, writeKubeconfig, type ResourceRef } from '../src/client/index.js';
-import { freePorts, startEtcd, terminate, type EtcdProcess } from '../src/cluster/etcd.js';
-import { ensureServingCert } from '../src/cluster/pki.js';
+import { Informer, type RestClient } from '../src/client/index.js';
+import { freePorts, terminate } from '../src/cluster/etcd.js';
 import { LABEL_NODE, LABEL_TYPE } from '../kubelet/runtime/interface.js';
+import { logTail, spawnSkiff } from './lib/components.js';
+import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
+import { procStatusMB, v8HeapMB, type HeapMB } from './lib/process-usage.js';
+import { pipeTable, progress, runBenchmark } from './lib/report.js';
+import { createNamespace, isReady, nodesRef, podsRef, type NodeObject, type PodObject } from './lib/resources.js';
+import { median, percentile } from './lib/stats.js';
 
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE_RUNS ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 30);
@@ -34,28 +40,6 @@ const PAUSE_IMAGE = 'skiff/pause:latest';
 const NAMESPACE = 'bench';
 const RAW_LABEL = 'io.skiff.bench.raw';
 const WAIT_MS = 120_000;
-
-const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
-const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
-const namespacesRef: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
-
-type PodObject = Pod & KubeObject;
-type NodeObject = Node & KubeObject;
-
-const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const median = (sorted: number[]): number =>
-  sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function procStatusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return NaN;
-  }
-}
 
 /** The repository root: this file runs from bench/ (sources) or dist/bench/ (built). */
 function repoRoot(): string {
@@ -87,69 +71,6 @@ async function ensureImages(docker: Docker): Promise<void> {
   });
 }
 
-interface Env {
-  dir: string;
-  etcd: EtcdProcess;
-  apiserver: ChildProcess;
-  client: RestClient;
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
-
-const cliPath = (): string => fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-/** A component's output goes to <dir>/<name>.log, shown when something fails. */
-function spawnComponent(dir: string, name: string, args: string[]): ChildProcess {
-  const log = openSync(join(dir, `${name}.log`), 'a');
-  return spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', log, log] });
-}
-
-function logTail(dir: string, name: string, lines = 20): string {
-  try {
-    return readFileSync(join(dir, `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function startEnv(dir: string): Promise<Env> {
-  const etcd = await startEtcd();
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
-  const [port] = await freePorts(1);
-  const apiserver = spawnComponent(dir, 'apiserver', [
-    'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile,
-    '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn',
-  ]);
-  const url = `https://127.0.0.1:${port}`;
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: url, token, ca });
-  const client = new RestClient({ server: url, token, ca, namespace: NAMESPACE, contextName: 'bench' }, { rateLimit: false, connections: 64 });
-  for (let i = 0; ; i++) {
-    try {
-      await client.requestRaw('GET', '/readyz');
-      break;
-    } catch {
-      if (i > 300) throw new Error(`apiserver did not become ready:\n${logTail(dir, 'apiserver')}`);
-      await sleep(100);
-    }
-  }
-  return {
-    dir,
-    etcd,
-    apiserver,
-    client,
-    kubeconfig,
-    async stop() {
-      await client.close();
-      await terminate(apiserver);
-      await etcd.stop();
-    },
-  };
-}
-
 function pod(name: string, nodeName: string): PodObject {
   return {
     apiVersion: 'v1',
@@ -162,8 +83,6 @@ function pod(name: string, nodeName: string): PodObject {
     },
   };
 }
-
-const isReady = (p: PodObject): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** Times at which the watch first saw each pod Ready, and waits on them. */
 class ReadyWatch {
@@ -259,13 +178,6 @@ async function runtimeOps(kubelet: Kubelet): Promise<RuntimeOps> {
   return ops;
 }
 
-/** The kubelet's V8 heap (used, total) and memory outside it, in MB, from its default Node.js metrics. */
-async function heapMB(kubelet: Kubelet): Promise<{ used: number; total: number; external: number }> {
-  const text = await (await fetch(kubelet.metricsUrl)).text();
-  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
-  return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes'), external: read('nodejs_external_memory_bytes') };
-}
-
 function diffOps(after: RuntimeOps, before: RuntimeOps): RuntimeOps {
   const out: RuntimeOps = new Map();
   for (const [op, a] of after) {
@@ -275,20 +187,20 @@ function diffOps(after: RuntimeOps, before: RuntimeOps): RuntimeOps {
   return out;
 }
 
-async function startKubelet(env: Env, nodeName: string): Promise<Kubelet> {
+async function startKubelet(env: ControlPlane, nodeName: string): Promise<Kubelet> {
   const rootDir = join(env.dir, 'kubelet');
   mkdirSync(rootDir, { recursive: true });
   const [healthzPort] = await freePorts(1);
-  const child = spawnComponent(env.dir, 'kubelet', [
+  const child = spawnSkiff([
     'kubelet', '--kubeconfig', env.kubeconfig, '--node-name', nodeName, '--runtime', 'docker', '--allow-image-pull=false',
     '--port', '0', '--root-dir', rootDir, '--cluster-dns', '10.96.0.10', '--log-level', 'warn', '--healthz-port', String(healthzPort),
-  ]);
+  ], { log: { dir: env.dir, name: 'kubelet' } });
   const nodes = env.client.resource<NodeObject>(nodesRef);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`kubelet exited (code ${child.exitCode}):\n${logTail(env.dir, 'kubelet')}`);
     try {
       const n = await nodes.get(undefined, nodeName);
-      if (n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+      if (isReady(n)) break;
     } catch {
       // not registered yet
     }
@@ -308,7 +220,7 @@ async function waitNodeIdle(docker: Docker, nodeName: string): Promise<void> {
   throw new Error(`containers of node ${nodeName} still running after 60 s`);
 }
 
-async function deletePods(env: Env, watch: ReadyWatch, names: string[]): Promise<void> {
+async function deletePods(env: ControlPlane, watch: ReadyWatch, names: string[]): Promise<void> {
   const pods = env.client.resource<PodObject>(podsRef);
   await Promise.all(
     names.map(async (name) => {
@@ -372,7 +284,7 @@ interface Batch {
 }
 
 /** Creates the pods at once; each latency runs from sending its create to seeing it Ready. */
-async function skiffPods(env: Env, watch: ReadyWatch, names: string[], nodeName: string): Promise<Batch> {
+async function skiffPods(env: ControlPlane, watch: ReadyWatch, names: string[], nodeName: string): Promise<Batch> {
   const pods = env.client.resource<PodObject>(podsRef);
   const startedAt = Date.now();
   const start = performance.now();
@@ -449,13 +361,13 @@ interface Results {
   kubeletRssIdle: number;
   kubeletRss: number;
   kubeletPeak: number;
-  kubeletHeap: { used: number; total: number; external: number };
+  kubeletHeap: HeapMB;
   /** the kubelet's runtime calls while the batch started */
   batchOps: RuntimeOps;
 }
 
-async function measure(env: Env, docker: Docker, nodeName: string, runId: string): Promise<Results> {
-  await env.client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+async function measure(env: ControlPlane, docker: Docker, nodeName: string, runId: string): Promise<Results> {
+  await createNamespace(env.client, NAMESPACE);
   progress(`starting the kubelet (node ${nodeName})`);
   const kubelet = await startKubelet(env, nodeName);
   const pid = kubelet.process.pid!;
@@ -501,7 +413,7 @@ async function measure(env: Env, docker: Docker, nodeName: string, runId: string
     await sleep(5_000);
     const kubeletRss = Math.max(kubeletRssAtReady, procStatusMB(pid, 'VmRSS'));
     const kubeletPeak = procStatusMB(pid, 'VmHWM');
-    const kubeletHeap = await heapMB(kubelet);
+    const kubeletHeap = await v8HeapMB(kubelet.metricsUrl);
     progress(`deleting the ${BATCH} pods`);
     await deletePods(env, watch, names);
     await waitNodeIdle(docker, nodeName);
@@ -539,12 +451,8 @@ function printTable(r: Results): void {
     [`${BATCH} pods at once, max (s)`, s(r.skiffBatch.latencies.at(-1)!), s(r.rawBatch.latencies.at(-1)!), ratio(r.skiffBatch.latencies.at(-1)!, r.rawBatch.latencies.at(-1)!)],
     [`${BATCH} pods at once, total (s)`, s(r.skiffBatch.totalMs), s(r.rawBatch.totalMs), ratio(r.skiffBatch.totalMs, r.rawBatch.totalMs)],
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]): string => `| ${row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join(' | ')} |`;
   console.log('');
-  console.log(line(rows[0]!));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(line(row));
+  for (const l of pipeTable(rows)) console.log(l);
   console.log('');
   const total = r.skiffBatch.totalMs / r.rawBatch.totalMs;
   const single = median(r.skiffSingle) / 1000;
@@ -581,9 +489,8 @@ async function main(): Promise<void> {
   const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const nodeName = `bench-pods-${runId}`;
   const dir = process.env.BENCH_LOG_DIR ?? mkdtempSync(join(tmpdir(), 'skiff-pod-bench-'));
-  mkdirSync(dir, { recursive: true });
   progress(`starting etcd and apiserver (logs in ${dir})`);
-  const env = await startEnv(dir);
+  const env = await startControlPlane({ dir, namespace: NAMESPACE, connections: 64, log: 'file' });
   try {
     printTable(await measure(env, docker, nodeName, runId));
   } finally {
@@ -594,10 +501,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`benchmark could not run: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(0);
-  },
-);
+runBenchmark(main);

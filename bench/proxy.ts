@@ -15,7 +15,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { startApiServer, type TestApiServer } from '../test/harness/apiserver.js';
@@ -31,19 +30,19 @@ import {
   ECHO_IMAGE,
 } from '../proxy/testing/echo-containers.js';
 import { balancePolicies, type BalancePolicyName } from '../proxy/service-ports.js';
+import { skiffCli } from './lib/components.js';
+import { progress } from './lib/report.js';
+import { percentile } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const BURN_MS = 2;
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const LABEL = `bench-proxy-${process.pid}`;
 const SERVICE_CIDR = '10.96.0.0/12';
 const NODE = `bench-proxy-${process.pid}`;
 const log = pino({ level: 'silent' });
 const isRoot = process.getuid?.() === 0;
 
-const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 interface Throughput {
@@ -129,7 +128,7 @@ async function sharedLoad(host: string, port: number, path: string, concurrency 
 function startProxyProcess(s: TestApiServer, mode: 'userspace' | 'iptables'): ChildProcess {
   const child = spawn(
     process.execPath,
-    [CLI, 'proxy', '--kubeconfig', s.kubeconfig, '--node-name', NODE, '--node-ip', '127.0.1.1', '--proxy-mode', mode, '--healthz-port', '0', '--log-level', 'warn'],
+    [skiffCli, 'proxy', '--kubeconfig', s.kubeconfig, '--node-name', NODE, '--node-ip', '127.0.1.1', '--proxy-mode', mode, '--healthz-port', '0', '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return child;

@@ -27,48 +27,23 @@ import { CycleState, Framework } from '../scheduler/framework.js';
 import { PodInfo } from '../scheduler/nodeinfo.js';
 import { inTreeRegistry } from '../scheduler/plugins/registry.js';
 import { SchedulingQueue } from '../scheduler/queue.js';
+import { benchNode, benchPod, readyNodeStatus } from './lib/scheduling-objects.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 5000);
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
 const ONLY = process.env.BENCH_ONLY ?? '';
-const ANTI_GROUPS = 10;
 const NAMESPACE = 'bench';
-const nodeResources = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' };
 
+/** Node i with a Ready status, as the informer would hand it over. */
 function node(i: number): Node {
-  const name = `node-${String(i).padStart(5, '0')}`;
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, uid: `node-uid-${i}`, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
-    spec: {},
-    status: { capacity: nodeResources, allocatable: nodeResources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
-  };
+  const n = benchNode(i);
+  return { ...n, metadata: { ...n.metadata, uid: `node-uid-${i}` }, status: readyNodeStatus };
 }
 
+/** Pod i, pending, with the fields the apiserver would have defaulted. */
 function pod(i: number, anti: boolean): Pod {
-  // Every tenth pod is an anti-affinity pod; consecutive ones fall in different groups.
-  const group = `anti-${Math.trunc(i / 10) % ANTI_GROUPS}`;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `pod-${i}`, namespace: NAMESPACE, uid: `pod-uid-${i}`, labels: { app: anti ? group : 'bench' } },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      schedulerName: 'default-scheduler',
-      containers: [{ name: 'app', image: 'skiff/echo:1.0', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
-      ...(anti
-        ? {
-            affinity: {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: group } } }],
-              },
-            },
-          }
-        : {}),
-    },
-    status: { phase: 'Pending' },
-  };
+  const p = benchPod(NAMESPACE, i, anti);
+  return { ...p, metadata: { ...p.metadata, uid: `pod-uid-${i}` }, spec: { ...p.spec, schedulerName: 'default-scheduler' }, status: { phase: 'Pending' } };
 }
 
 interface Result {

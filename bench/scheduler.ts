@@ -17,176 +17,44 @@
 //   spends per 1,000 pods, which shows where a 2-core machine's time goes;
 // - the scheduler's RSS at the end (and its peak).
 // BENCH_SCALE (default 1) scales node and pod counts down for a quick look.
+// BENCH_ONLY picks scenarios (see main); BENCH_APISERVER_NODE_ARGS and
+// BENCH_SCHEDULER_NODE_ARGS pass flags to node for those processes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Node, Pod } from '../src/api/core/v1.js';
-import type { KubeObject } from '../src/api/meta.js';
-import { Informer, RestClient, writeKubeconfig, type ResourceRef } from '../src/client/index.js';
-import { freePorts, startEtcd, terminate, type EtcdProcess } from '../src/cluster/etcd.js';
-import { ensureServingCert } from '../src/cluster/pki.js';
+import { Informer } from '../src/client/index.js';
+import { terminate } from '../src/cluster/etcd.js';
+import { nodeArgsFrom } from './lib/components.js';
+import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
+import { cpuSeconds, procStatusMB } from './lib/process-usage.js';
+import { pipeTable, progress, runBenchmark } from './lib/report.js';
+import { createNamespace, nodesRef, podsRef, type NodeObject, type PodObject } from './lib/resources.js';
+import { benchNode, benchPod, readyNodeStatus } from './lib/scheduling-objects.js';
+import { percentile, runConcurrent } from './lib/stats.js';
 
 const CONCURRENCY = 32;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
-const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
-const ANTI_GROUPS = 10;
+const startEnv = (): Promise<ControlPlane> =>
+  startControlPlane({ connections: CONCURRENCY + 8, nodeArgs: nodeArgsFrom('BENCH_APISERVER_NODE_ARGS'), apiserverArgs: ['--etcd-compaction-interval', '0'] });
 
-type PodObject = Pod & KubeObject;
-type NodeObject = Node & KubeObject;
-
-const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function runConcurrent(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        await op(i);
-      }
-    }),
-  );
-  return (performance.now() - start) / 1000;
-}
-
-function rssMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** User plus system CPU seconds the process has used. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-function node(i: number): NodeObject {
-  const name = `node-${String(i).padStart(5, '0')}`;
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
-    spec: {},
-  };
-}
-
-const nodeResources = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '500Gi' };
-
-function pod(namespace: string, i: number, anti: boolean): PodObject {
-  const group = `anti-${i % ANTI_GROUPS}`;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `pod-${i}`, namespace, labels: { app: anti ? group : 'bench' } },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'app', image: 'skiff/echo:1.0', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
-      ...(anti
-        ? {
-            affinity: {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: group } } }],
-              },
-            },
-          }
-        : {}),
-    },
-  };
-}
-
-interface Env {
-  dir: string;
-  etcd: EtcdProcess;
-  apiserver: ChildProcess;
-  client: RestClient;
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
-
-async function startEnv(): Promise<Env> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-sched-bench-'));
-  const etcd = await startEtcd();
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-  const cert = ensureServingCert(join(dir, 'pki'), 'apiserver', { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const ca = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
-  const [port] = await freePorts(1);
-  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const apiserverNodeArgs = (process.env.BENCH_APISERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const apiserver = spawn(
-    process.execPath,
-    [...apiserverNodeArgs, cli, 'apiserver', '--etcd-servers', etcd.endpoint, '--secure-port', String(port), '--tls-cert-file', cert.certFile, '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn', '--etcd-compaction-interval', '0'],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `https://127.0.0.1:${port}`;
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: url, token, ca });
-  const client = new RestClient({ server: url, token, ca, namespace: 'default', contextName: 'bench' }, { rateLimit: false, connections: CONCURRENCY + 8 });
-  for (let i = 0; ; i++) {
-    try {
-      await client.requestRaw('GET', '/readyz');
-      break;
-    } catch {
-      if (i > 300) throw new Error('apiserver did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    dir,
-    etcd,
-    apiserver,
-    client,
-    kubeconfig,
-    async stop() {
-      await client.close();
-      await terminate(apiserver);
-      await etcd.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function createNodes(env: Env, n: number): Promise<void> {
+async function createNodes(env: ControlPlane, n: number): Promise<void> {
   const nodes = env.client.resource<NodeObject>(nodesRef);
   await runConcurrent(n, CONCURRENCY, async (i) => {
-    const created = await nodes.create(undefined, node(i));
+    const created = await nodes.create(undefined, benchNode(i));
     await nodes.updateStatus(undefined, {
       ...created,
-      status: { capacity: nodeResources, allocatable: nodeResources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
+      status: readyNodeStatus,
     });
   });
 }
 
-async function createNamespace(env: Env, name: string): Promise<void> {
-  await env.client.resource({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }).create(undefined, {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name },
-  });
-}
-
-function startScheduler(env: Env): ChildProcess {
+function startScheduler(env: ControlPlane): ChildProcess {
   const config = join(env.dir, 'scheduler.yaml');
   // As scheduler_perf does: client-side rate limits out of the way.
   writeFileSync(config, 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\nclientConnection:\n  qps: 100000\n  burst: 100000\n');
   const self = fileURLToPath(import.meta.url);
-  const nodeArgs = (process.env.BENCH_SCHEDULER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeArgs, self, '--scheduler-child', env.kubeconfig, config], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return spawn(process.execPath, [...nodeArgsFrom('BENCH_SCHEDULER_NODE_ARGS'), self, '--scheduler-child', env.kubeconfig, config], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 interface Result {
@@ -206,7 +74,7 @@ interface Result {
 }
 
 /** The CPU seconds each process has used so far. */
-function cpuNow(env: Env, sched: ChildProcess): Result['cpu'] {
+function cpuNow(env: ControlPlane, sched: ChildProcess): Result['cpu'] {
   const self = process.cpuUsage();
   return {
     scheduler: cpuSeconds(sched.pid!),
@@ -231,7 +99,7 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode
   const env = await startEnv();
   const ns = 'bench';
   try {
-    await createNamespace(env, ns);
+    await createNamespace(env.client, ns);
     progress(`${label}: creating nodes`);
     await createNodes(env, nodes);
 
@@ -254,12 +122,14 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode
     await watch.waitForSync();
 
     const podsApi = env.client.resource<PodObject>(podsRef);
-    const createAll = (): Promise<number> =>
-      runConcurrent(pods, CONCURRENCY, async (i) => {
+    const createAll = async (): Promise<number> => {
+      const run = await runConcurrent(pods, CONCURRENCY, async (i) => {
         const anti = antiAffinity && i % 10 === 0;
         created.set(`pod-${i}`, performance.now());
-        await podsApi.create(ns, pod(ns, i, anti));
+        await podsApi.create(ns, benchPod(ns, i, anti));
       });
+      return run.seconds;
+    };
 
     let createSeconds = NaN;
     let start: number;
@@ -276,7 +146,7 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode
       const warm = new Promise<void>((resolve) => {
         watch.addEventHandler({ onUpdate: (_o, p) => void (p.metadata.name === 'warm' && p.spec.nodeName && resolve()) });
       });
-      await podsApi.create(ns, { ...pod(ns, 0, false), metadata: { name: 'warm', namespace: ns } });
+      await podsApi.create(ns, { ...benchPod(ns, 0, false), metadata: { name: 'warm', namespace: ns } });
       await warm;
       progress(`${label}: creating pods`);
       cpuBefore = cpuNow(env, sched);
@@ -300,8 +170,8 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode
       throughput: (mode === 'backlog' ? bound.size - 1 : bound.size) / ((end - start) / 1000),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      rss: rssMB(sched.pid!, 'VmRSS'),
-      peakRss: rssMB(sched.pid!, 'VmHWM'),
+      rss: procStatusMB(sched.pid!, 'VmRSS'),
+      peakRss: procStatusMB(sched.pid!, 'VmHWM'),
       cpu: { scheduler: perThousand('scheduler'), apiserver: perThousand('apiserver'), etcd: perThousand('etcd'), bench: perThousand('bench') },
     };
     if (bound.size < pods) progress(`${label}: only ${bound.size} of ${pods} pods were bound within the time limit`);
@@ -317,10 +187,10 @@ async function rawCreateRate(pods: number): Promise<number> {
   progress(`raw create rate: ${pods} pods, no scheduler`);
   const env = await startEnv();
   try {
-    await createNamespace(env, 'raw');
+    await createNamespace(env.client, 'raw');
     const podsApi = env.client.resource<PodObject>(podsRef);
-    const seconds = await runConcurrent(pods, CONCURRENCY, async (i) => {
-      await podsApi.create('raw', pod('raw', i, false));
+    const { seconds } = await runConcurrent(pods, CONCURRENCY, async (i) => {
+      await podsApi.create('raw', benchPod('raw', i, false));
     });
     return pods / seconds;
   } finally {
@@ -374,14 +244,10 @@ async function main(): Promise<void> {
       r.cpu.bench.toFixed(2),
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]): string => `| ${r.map((v, c) => v.padStart(widths[c]!)).join(' | ')} |`;
   console.log('');
   console.log(`Raw create rate (no scheduler, ${sizes[0]![1]} pods, ${CONCURRENCY} clients): ${raw.toFixed(0)} pods/s`);
   console.log('');
-  console.log(line(rows[0]!));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows.slice(1)) console.log(line(r));
+  for (const l of pipeTable(rows, 0)) console.log(l);
   console.log('');
   console.log('streaming: pods created while the scheduler runs; scheduled/s from the first create to the last binding seen by watch; create/s: the create rate meanwhile.');
   console.log('backlog: every pod pending before the scheduler starts; scheduled/s from the first binding to the last; create/s: the create rate with no scheduler.');
@@ -392,11 +258,5 @@ if (process.argv[2] === '--scheduler-child') {
   const { runScheduler } = await import('../scheduler/main.js');
   await runScheduler({ kubeconfig: process.argv[3]!, config: process.argv[4]!, port: 0, leaderElect: false, logLevel: 'warn' });
 } else {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(`benchmark could not run: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(0);
-    },
-  );
+  runBenchmark(main);
 }
