@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RestClient, writeKubeconfig } from '../../src/client/index.js';
 import { freePorts, startEtcd, terminate, type EtcdProcess } from '../../src/cluster/etcd.js';
 import { ensureServingCert } from '../../src/cluster/pki.js';
+import { APISERVER_NODE_FLAGS } from '../../src/cluster/node-flags.js';
 import { logTail, spawnSkiff } from './components.js';
 
 export interface ControlPlane {
@@ -63,7 +64,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--tls-private-key-file', cert.keyFile, '--token-auth-file', join(dir, 'tokens.csv'), '--log-level', 'warn',
       ...(opts.apiserverArgs ?? []),
     ],
-    { nodeArgs: opts.nodeArgs ?? [], ...(opts.log === 'file' ? { log: { dir, name: 'apiserver' } } : {}) },
+    // the runtime flags `skiff up` gives the apiserver, then the caller's (a later flag wins)
+    { nodeArgs: [...APISERVER_NODE_FLAGS, ...(opts.nodeArgs ?? [])], ...(opts.log === 'file' ? { log: { dir, name: 'apiserver' } } : {}) },
   );
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, 'kubeconfig');

@@ -50,7 +50,20 @@ interface Unwrapped {
   nullable: boolean;
 }
 
+// Schemas are built once and never change, so what unwrap and objectShape
+// find is kept per schema: every decoded request walks the same ones.
+const unwrapped = new WeakMap<z.ZodType, Unwrapped>();
+
 function unwrap(schema: z.ZodType): Unwrapped {
+  let u = unwrapped.get(schema);
+  if (!u) {
+    u = unwrapUncached(schema);
+    unwrapped.set(schema, u);
+  }
+  return u;
+}
+
+function unwrapUncached(schema: z.ZodType): Unwrapped {
   let s = schema;
   let nullable = false;
   for (let depth = 0; depth < 64; depth++) {
@@ -281,7 +294,23 @@ function walk(schema: z.ZodType, value: unknown, path: string, keys: string[], s
   return value;
 }
 
-function objectShape(schema: z.ZodType): { shape: Record<string, z.ZodType>; catchall?: z.ZodType } {
+interface ObjectShape {
+  shape: Record<string, z.ZodType>;
+  catchall?: z.ZodType;
+}
+
+const shapes = new WeakMap<z.ZodType, ObjectShape>();
+
+function objectShape(schema: z.ZodType): ObjectShape {
+  let shape = shapes.get(schema);
+  if (!shape) {
+    shape = objectShapeUncached(schema);
+    shapes.set(schema, shape);
+  }
+  return shape;
+}
+
+function objectShapeUncached(schema: z.ZodType): ObjectShape {
   const u = unwrap(schema);
   if (u.def.type === 'intersection') {
     const l = objectShape(u.def.left!);

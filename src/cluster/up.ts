@@ -20,6 +20,7 @@ import { Supervisor } from './supervisor.js';
 import { ensureTokens } from './tokens.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
+import { APISERVER_NODE_FLAGS } from './node-flags.js';
 
 export interface UpOptions {
   home: string;
@@ -278,6 +279,7 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
       'apiserver',
       process.execPath,
       [
+        ...APISERVER_NODE_FLAGS,
         CLI, 'apiserver',
         '--etcd-servers', etcdURL,
         '--secure-port', String(opts.apiserverPort),
