@@ -52,16 +52,17 @@ interface Unwrapped {
 
 // Schemas are built once and never change, so what unwrap and objectShape
 // find is kept per schema: every decoded request walks the same ones.
-const unwrapped = new WeakMap<z.ZodType, Unwrapped>();
-
-function unwrap(schema: z.ZodType): Unwrapped {
-  let u = unwrapped.get(schema);
-  if (!u) {
-    u = unwrapUncached(schema);
-    unwrapped.set(schema, u);
-  }
-  return u;
+function perSchema<T>(compute: (schema: z.ZodType) => T): (schema: z.ZodType) => T {
+  const known = new WeakMap<z.ZodType, T>();
+  return (schema) => {
+    if (known.has(schema)) return known.get(schema)!;
+    const value = compute(schema);
+    known.set(schema, value);
+    return value;
+  };
 }
+
+const unwrap = perSchema(unwrapUncached);
 
 function unwrapUncached(schema: z.ZodType): Unwrapped {
   let s = schema;
@@ -299,16 +300,7 @@ interface ObjectShape {
   catchall?: z.ZodType;
 }
 
-const shapes = new WeakMap<z.ZodType, ObjectShape>();
-
-function objectShape(schema: z.ZodType): ObjectShape {
-  let shape = shapes.get(schema);
-  if (!shape) {
-    shape = objectShapeUncached(schema);
-    shapes.set(schema, shape);
-  }
-  return shape;
-}
+const objectShape = perSchema(objectShapeUncached);
 
 function objectShapeUncached(schema: z.ZodType): ObjectShape {
   const u = unwrap(schema);
