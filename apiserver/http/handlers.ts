@@ -555,6 +555,8 @@ export class ResourceHandlers {
         }
         spec.nodeName = nodeName;
         pod.spec = spec;
+        // A Binding has no resourceVersion precondition: a write that raced it is retried on the fresh pod.
+        delete pod.metadata.resourceVersion;
         const status = (pod.status ?? {}) as Record<string, unknown>;
         const conds = (Array.isArray(status.conditions) ? status.conditions : []) as Record<string, unknown>[];
         status.conditions = [
