@@ -198,20 +198,26 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
-    const info = await this.inspect(id);
+    let info = await this.inspect(id);
     if (!info || !this.owns(info, 'container')) {
       this.statuses.delete(id);
       return undefined;
+    }
+    // Docker records an OOM kill from an event that may come after the exit:
+    // a memory-limited container SIGKILLed without the flag gets a moment
+    // for it, once (the answer is then remembered), so its first reported
+    // reason is OOMKilled rather than Error.
+    for (let i = 0; i < OOM_SETTLE_READS && mayBeUnflaggedOom(info); i++) {
+      await sleep(OOM_SETTLE_INTERVAL_MS);
+      const again = await this.inspect(id);
+      if (!again) break;
+      info = again;
     }
     const exited = info.State.Status === 'exited' || info.State.Status === 'dead';
     const path = info.Config.Labels?.[LABEL_TERMINATION_MESSAGE_PATH];
     const message = exited && path ? await this.readFile(id, path, MAX_TERMINATION_MESSAGE) : undefined;
     const status = containerStatusFromInspect(info, await this.imageId(info.Image), message);
-    // Docker may learn of an OOM kill only after the exit: a SIGKILLed container not (yet) marked
-    // OOMKilled is read again next time rather than remembered.
-    const maybeOom = status.state === 'exited' && status.exitCode === 137 && status.reason !== 'OOMKilled';
-    if (maybeOom) this.statuses.delete(id);
-    else this.statuses.set(id, { dockerState: info.State.Status, status });
+    this.statuses.set(id, { dockerState: info.State.Status, status });
     return status;
   }
 
@@ -605,6 +611,14 @@ class BoundedBuffer {
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
   }
+}
+
+const OOM_SETTLE_READS = 5;
+const OOM_SETTLE_INTERVAL_MS = 100;
+
+function mayBeUnflaggedOom(info: Docker.ContainerInspectInfo): boolean {
+  const exited = info.State.Status === 'exited' || info.State.Status === 'dead';
+  return exited && info.State.ExitCode === 137 && !info.State.OOMKilled && (info.HostConfig?.Memory ?? 0) > 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -300,9 +300,15 @@ describe('horizontal pod autoscaling on a Docker cluster', () => {
     // a CPU limit keeps a busy pod at twice its request (200%) on a shared machine
     const res = await c().skiffWithInput(`${workload('burner', '200m')}---${workload('other')}`, 'apply', '-f', '-');
     expect(res.code, res.stdout + res.stderr).toBe(0);
-    const [pod] = await waitFor(() => servingPods(c(), 'app=burner', 1), 60_000, 'the burner pod Running and Ready', 1000);
-    firstPod = pod!.metadata.name;
-    await waitFor(() => servingPods(c(), 'app=other', 1), 60_000, 'the other pod Running and Ready', 1000);
+    try {
+      const [pod] = await waitFor(() => servingPods(c(), 'app=burner', 1), 60_000, 'the burner pod Running and Ready', 1000);
+      firstPod = pod!.metadata.name;
+      await waitFor(() => servingPods(c(), 'app=other', 1), 60_000, 'the other pod Running and Ready', 1000);
+    } catch (err) {
+      // a failed set-up fails no test, so printDiagnosticsOnFailure would say nothing
+      console.log(await c().diagnostics());
+      throw err;
+    }
     replicasWatch = new FieldWatch(c().kubeconfig, ['deployment', 'burner', '-o', 'jsonpath={.spec.replicas} {.status.readyReplicas}{"\\n"}']);
     hpaWatch = new FieldWatch(c().kubeconfig, [
       'hpa',
