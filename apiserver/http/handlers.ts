@@ -480,6 +480,8 @@ export class ResourceHandlers {
           name,
           (cur) => {
             setReplicas(cur, replicas);
+            // only a resourceVersion the client sent is a precondition: a write that raced this one is retried
+            delete cur.metadata.resourceVersion;
             return cur;
           },
           { pinnedRV: object.metadata?.resourceVersion || undefined },
@@ -489,11 +491,20 @@ export class ResourceHandlers {
       case 'PATCH': {
         const type = this.patchType(req);
         const patch = decodeBody(this.rawBody(req), mediaType(req.headers['content-type']));
-        const updated = await store.guaranteedUpdate(namespace, name, (cur) => {
-          const patched = this.applyPatch(this.toScale(info, cur) as unknown as Record<string, unknown>, patch, type);
-          setReplicas(cur, replicasOf(patched));
-          return cur;
-        });
+        const pinned = isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string'
+          ? patch.metadata.resourceVersion
+          : undefined;
+        const updated = await store.guaranteedUpdate(
+          namespace,
+          name,
+          (cur) => {
+            const patched = this.applyPatch(this.toScale(info, cur) as unknown as Record<string, unknown>, patch, type);
+            setReplicas(cur, replicasOf(patched));
+            delete cur.metadata.resourceVersion;
+            return cur;
+          },
+          { pinnedRV: pinned },
+        );
         return this.sendPlain(reply, form, 200, this.toScale(info, updated));
       }
       default:
