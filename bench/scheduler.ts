@@ -30,14 +30,12 @@ import { nodeArgsFrom } from './lib/components.js';
 import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
 import { cpuSeconds, procStatusMB } from './lib/process-usage.js';
 import { pipeTable, progress, runBenchmark } from './lib/report.js';
-import { createNamespace, nodesRef, podsRef, type NodeObject, type PodObject } from './lib/resources.js';
+import { createNamespace, eventsRef, nodesRef, podsRef, type NodeObject, type PodObject } from './lib/resources.js';
 import { benchNode, benchPod, readyNodeStatus } from './lib/scheduling-objects.js';
 import { percentile, runConcurrent } from './lib/stats.js';
 
 const CONCURRENCY = 32;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const eventsRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
-
 const startEnv = (): Promise<ControlPlane> =>
   startControlPlane({ connections: CONCURRENCY + 8, nodeArgs: nodeArgsFrom('BENCH_APISERVER_NODE_ARGS'), apiserverArgs: ['--etcd-compaction-interval', '0'] });
 
@@ -184,8 +182,8 @@ async function scenario(nodes: number, pods: number, antiAffinity: boolean, mode
     watch.stop();
     await terminate(sched);
     // A scheduler under load drops events when its queue is full, as client-go's broadcaster does; the table says how many were written.
-    const events = await env.client.resource<KubeObject & { reason?: string }>(eventsRef).list(ns);
-    result.scheduledEvents = events.items.filter((e) => e.reason === 'Scheduled').length;
+    const events = await env.client.resource<KubeObject & { reason?: string; involvedObject?: { name?: string } }>(eventsRef).list(ns);
+    result.scheduledEvents = events.items.filter((e) => e.reason === 'Scheduled' && e.involvedObject?.name?.startsWith('pod-')).length;
     return result;
   } finally {
     await env.stop();

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../apiserver/storage/interface.js';
+import { overrideStorage } from '../apiserver/storage/override.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
 import { CM_PATH, configMap, expectStatus, Http, startExtraServer } from './apiserver-helpers.js';
 
@@ -130,17 +131,10 @@ describe('logs', () => {
     });
     const base = s.storage;
     // a storage that fails one key the way a broken backend would
-    const failing: Storage = {
-      currentRevision: () => base.currentRevision(),
+    const failing: Storage = overrideStorage(base, {
       get: (key) => (key.endsWith('/explode') ? Promise.reject(new Error('disk on fire')) : base.get(key)),
-      list: (prefix, opts) => base.list(prefix, opts),
-      create: (key, value) => base.create(key, value),
-      update: (key, value, rev) => base.update(key, value, rev),
-      delete: (key, rev) => base.delete(key, rev),
-      watch: (prefix, from, handlers) => base.watch(prefix, from, handlers),
-      compact: (rev) => base.compact(rev),
       close: async () => {},
-    };
+    });
     const logged = await startExtraServer(s, { storage: failing, logger: pino({ level: 'debug' }, sink) });
     const wrongToken = 'a-wrong-token-0123456789abcdef';
     try {

@@ -9,6 +9,7 @@ import { RestClient } from '../../src/client/index.js';
 import { ApiServer } from '../server.js';
 import type { Storage, StoredObject } from '../storage/interface.js';
 import { MemoryStorage } from '../storage/memory.js';
+import { overrideStorage } from '../storage/override.js';
 
 type Labelled = StoredObject & { metadata: { labels?: Record<string, string>; resourceVersion?: string } };
 
@@ -16,11 +17,7 @@ type Labelled = StoredObject & { metadata: { labels?: Record<string, string>; re
 function racingStorage(inner: MemoryStorage, key: string): { storage: Storage; arm(times: number): void; raced: () => number } {
   let left = 0;
   let raced = 0;
-  const storage: Storage = {
-    currentRevision: () => inner.currentRevision(),
-    get: (k) => inner.get(k),
-    list: (prefix, opts) => inner.list(prefix, opts),
-    create: (k, v, opts) => inner.create(k, v, opts),
+  const storage = overrideStorage(inner, {
     async update(k, v, rev, opts) {
       if (k === key && left > 0) {
         left--;
@@ -32,11 +29,7 @@ function racingStorage(inner: MemoryStorage, key: string): { storage: Storage; a
       }
       return inner.update(k, v, rev, opts);
     },
-    delete: (k, rev) => inner.delete(k, rev),
-    watch: (prefix, from, handlers) => inner.watch(prefix, from, handlers),
-    compact: (rev) => inner.compact(rev),
-    close: () => inner.close(),
-  };
+  });
   return { storage, arm: (times) => void (left = times), raced: () => raced };
 }
 

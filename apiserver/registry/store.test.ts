@@ -8,6 +8,7 @@ import { StatusError } from '../../src/api/status.js';
 import { Cacher } from '../storage/cacher.js';
 import type { Storage, StorageEvent, StorageWatch, WatchHandlers } from '../storage/interface.js';
 import { MemoryStorage } from '../storage/memory.js';
+import { overrideStorage } from '../storage/override.js';
 import { ServiceAllocations } from './service-allocations.js';
 import { ResourceStore } from './store.js';
 import { strategyFor } from './strategy.js';
@@ -15,15 +16,7 @@ import { strategyFor } from './strategy.js';
 /** A storage whose watches can be paused: events wait until release(). */
 function holdableStorage(inner: Storage): { storage: Storage; hold(): void; release(): void } {
   let held: (() => void)[] | undefined;
-  const storage: Storage = {
-    currentRevision: () => inner.currentRevision(),
-    get: (k) => inner.get(k),
-    list: (prefix, opts) => inner.list(prefix, opts),
-    create: (k, v, opts) => inner.create(k, v, opts),
-    update: (k, v, rev, opts) => inner.update(k, v, rev, opts),
-    delete: (k, rev) => inner.delete(k, rev),
-    compact: (rev) => inner.compact(rev),
-    close: () => inner.close(),
+  const storage = overrideStorage(inner, {
     watch: (prefix: string, from: number, handlers: WatchHandlers): StorageWatch =>
     inner.watch(prefix, from, {
       ...handlers,
@@ -32,7 +25,7 @@ function holdableStorage(inner: Storage): { storage: Storage; hold(): void; rele
         else handlers.onEvent(ev);
       },
     }),
-  };
+  });
   return {
     storage,
     hold: () => void (held ??= []),

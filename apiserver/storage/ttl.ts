@@ -4,19 +4,13 @@
 // through unchanged.
 import { parseGoDuration } from '../../src/api/batch/cron.js';
 import type { Storage } from './interface.js';
+import { overrideStorage } from './override.js';
 
 export function withWriteTTL(storage: Storage, ttlSeconds: number): Storage {
-  return {
-    currentRevision: () => storage.currentRevision(),
-    get: (key) => storage.get(key),
-    list: (prefix, opts) => storage.list(prefix, opts),
+  return overrideStorage(storage, {
     create: (key, value) => storage.create(key, value, { ttlSeconds }),
     update: (key, value, rev) => storage.update(key, value, rev, { ttlSeconds }),
-    delete: (key, rev) => storage.delete(key, rev),
-    watch: (prefix, from, handlers) => storage.watch(prefix, from, handlers),
-    compact: (rev) => storage.compact(rev),
-    close: () => storage.close(),
-  };
+  });
 }
 
 /** --event-ttl: a Go duration ("1h0m0s", "30m") in whole seconds. */

@@ -9,6 +9,7 @@ export type NodeObject = Node & KubeObject;
 export const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 export const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 export const namespacesRef: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
+export const eventsRef: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
 
 export async function createNamespace(client: RestClient, name: string): Promise<void> {
   await client.resource(namespacesRef).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
