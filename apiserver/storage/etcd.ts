@@ -22,6 +22,7 @@ import {
   type IResponseHeader,
   type IWatchResponse,
 } from 'etcd3';
+import { EtcdKV, GrpcError, int64, Result, Target, type KeyValueMessage, type ResponseHeaderMessage } from './etcd-kv.js';
 import {
   decodeValue,
   encodeValue,
@@ -58,6 +59,7 @@ const FUTURE = 'required revision is a future revision';
 
 export class EtcdStorage implements Storage {
   private readonly client: Etcd3;
+  private readonly kv: EtcdKV;
   private readonly dialTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
   private readonly leases: LeaseManager;
@@ -80,6 +82,7 @@ export class EtcdStorage implements Storage {
         'grpc.max_reconnect_backoff_ms': 2_000,
       },
     });
+    this.kv = new EtcdKV(opts.endpoints, requestTimeoutMs);
     this.leases = new LeaseManager(async (ttl) => (await this.call('', () => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID);
   }
 
@@ -89,12 +92,12 @@ export class EtcdStorage implements Storage {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call('', () => this.client.kv.range({ key: Buffer.from([0]), count_only: true }));
+    const res = await this.call('', () => this.kv.range({ key: Buffer.from([0]), count_only: true }));
     return revisionOf(res.header);
   }
 
   async get(key: string): Promise<KeyValue | null> {
-    const res = await this.call(key, () => this.client.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call(key, () => this.kv.range({ key: Buffer.from(key) }));
     const kv = res.kvs[0];
     return kv ? toKeyValue(kv) : null;
   }
@@ -102,7 +105,7 @@ export class EtcdStorage implements Storage {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const start = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
     const res = await this.call(prefix, () =>
-      this.client.kv.range({
+      this.kv.range({
         key: Buffer.from(start),
         range_end: prefixEnd(prefix),
         revision: opts.revision || 0,
@@ -111,7 +114,7 @@ export class EtcdStorage implements Storage {
     );
     const items = res.kvs.map(toKeyValue);
     // count covers the whole requested range, the returned keys included
-    const remaining = res.more ? Number(res.count) - items.length : 0;
+    const remaining = res.more ? int64(res.count) - items.length : 0;
     return { items, revision: opts.revision || revisionOf(res.header), more: res.more, remaining };
   }
 
@@ -119,8 +122,8 @@ export class EtcdStorage implements Storage {
     const k = Buffer.from(key);
     const lease = await this.leaseFor(opts);
     const res = await this.call(key, () =>
-      this.client.kv.txn({
-        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+      this.kv.txn({
+        compare: [{ key: k, target: Target.Create, result: Result.Equal, create_revision: 0 }],
         success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)), lease } }],
         failure: [],
       }),
@@ -133,13 +136,13 @@ export class EtcdStorage implements Storage {
     const k = Buffer.from(key);
     const lease = await this.leaseFor(opts);
     const res = await this.call(key, () =>
-      this.client.kv.txn({
-        compare: [...exists(k), { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+      this.kv.txn({
+        compare: [...exists(k), { key: k, target: Target.Mod, result: Result.Equal, mod_revision: expectedRevision }],
         success: [{ request_put: { key: k, value: Buffer.from(encodeValue(value)), lease } }],
         failure: [{ request_range: { key: k } }],
       }),
     );
-    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range.kvs[0]);
+    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range?.kvs[0]);
     return revisionOf(res.header);
   }
 
@@ -148,16 +151,16 @@ export class EtcdStorage implements Storage {
     const guard =
       expectedRevision === undefined
         ? exists(k)
-        : [...exists(k), { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }];
+        : [...exists(k), { key: k, target: Target.Mod, result: Result.Equal, mod_revision: expectedRevision }];
     const res = await this.call(key, () =>
-      this.client.kv.txn({
+      this.kv.txn({
         compare: guard,
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       }),
     );
-    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range.kvs[0]);
-    const prev = res.responses[0]?.response_delete_range.prev_kvs[0];
+    if (!res.succeeded) throw notFoundOrConflict(key, res.responses[0]?.response_range?.kvs[0]);
+    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
     if (!prev) throw new StorageError('NotFound', key);
     const revision = revisionOf(res.header);
     return { value: decodeValue(prev.value.toString(), revision), revision };
@@ -182,6 +185,7 @@ export class EtcdStorage implements Storage {
 
   async close(): Promise<void> {
     await Promise.all([...this.watches].map((w) => w.close()));
+    this.kv.close();
     this.client.close();
   }
 
@@ -335,23 +339,23 @@ function toStorageEvent(type: 'Put' | 'Delete', kv: IKeyValue, prev: IKeyValue |
   return { type: 'delete', key, value: decodeValue(prev.value.toString(), modRevision), prevValue, modRevision, created: false };
 }
 
-function toKeyValue(kv: IKeyValue): KeyValue {
-  const modRevision = Number(kv.mod_revision);
+function toKeyValue(kv: KeyValueMessage): KeyValue {
+  const modRevision = int64(kv.mod_revision);
   return { key: kv.key.toString(), value: decodeValue(kv.value.toString(), modRevision), modRevision };
 }
 
 function exists(k: Buffer) {
-  return [{ key: k, target: 'Version' as const, result: 'Greater' as const, version: 0 }];
+  return [{ key: k, target: Target.Version, result: Result.Greater, version: 0 }];
 }
 
-function notFoundOrConflict(key: string, current: IKeyValue | undefined): StorageError {
+function notFoundOrConflict(key: string, current: KeyValueMessage | undefined): StorageError {
   if (!current) return new StorageError('NotFound', key);
-  const rev = Number(current.mod_revision);
+  const rev = int64(current.mod_revision);
   return new StorageError('Conflict', key, `Conflict: ${key} was modified (current revision ${rev})`, rev);
 }
 
-function revisionOf(header: IResponseHeader): number {
-  return Number(header.revision);
+function revisionOf(header: IResponseHeader | ResponseHeaderMessage): number {
+  return int64(header.revision as ResponseHeaderMessage['revision']);
 }
 
 /** the smallest key greater than every key with this prefix (etcd's range end for a prefix) */
@@ -386,6 +390,7 @@ function unreachable(err: unknown): boolean {
     err instanceof ClientClosedError ||
     err instanceof EtcdWatchStreamEnded ||
     err instanceof GRPCDeadlineExceededError ||
+    (err instanceof GrpcError && (err.code === 14 || err.code === 4)) ||
     isRecoverableError(err as Error)
   ) {
     return true;
