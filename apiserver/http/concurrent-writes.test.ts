@@ -1,8 +1,8 @@
 // Writes that carry no resourceVersion precondition (a Binding, a scale
-// change without one) and meet a concurrent write to their object (a label
-// added between the apiserver's read and its write) are retried on the fresh
-// object, as Kubernetes does, instead of answering 409; a resourceVersion the
-// client did send still is a precondition.
+// change or a namespace finalize without one) and meet a concurrent write to
+// their object (a label added between the apiserver's read and its write) are
+// retried on the fresh object, as Kubernetes does, instead of answering 409;
+// a resourceVersion the client did send still is a precondition.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RestClient } from '../../src/client/index.js';
@@ -129,6 +129,37 @@ describe('writes without a resourceVersion precondition', () => {
         }),
       ).rejects.toMatchObject({ code: 409 });
       expect(await replicasAndLabels(env.client)).toEqual({ replicas: 1, labels: { 'touched-1': 'yes' } });
+    });
+  });
+
+  describe("a namespace's finalize subresource", () => {
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } };
+    const nameLabel = { 'kubernetes.io/metadata.name': 'team' };
+    const finalize = (client: RestClient, resourceVersion?: string) =>
+      client.request('PUT', '/api/v1/namespaces/team/finalize', {
+        body: { ...namespace, metadata: { name: 'team', ...(resourceVersion ? { resourceVersion } : {}) }, spec: { finalizers: [] } },
+      });
+    const finalizersAndLabels = async (client: RestClient) => {
+      const ns = await client.request<Labelled & { spec?: { finalizers?: string[] } }>('GET', '/api/v1/namespaces/team');
+      return { finalizers: ns.spec?.finalizers, labels: ns.metadata.labels };
+    };
+
+    it('PUT without a resourceVersion clears the finalizers of a namespace changed meanwhile', async () => {
+      const env = await startServer('/registry/namespaces/team');
+      stop = env.stop;
+      await env.client.request('POST', '/api/v1/namespaces', { body: namespace });
+      env.race.arm(RACES);
+      await finalize(env.client);
+      expect(await finalizersAndLabels(env.client)).toEqual({ finalizers: undefined, labels: { ...nameLabel, ...touched } });
+    });
+
+    it('PUT with a resourceVersion the namespace has moved past is refused with 409 and changes nothing', async () => {
+      const env = await startServer('/registry/namespaces/team');
+      stop = env.stop;
+      const created = await env.client.request<Labelled>('POST', '/api/v1/namespaces', { body: namespace });
+      env.race.arm(1);
+      await expect(finalize(env.client, created.metadata.resourceVersion)).rejects.toMatchObject({ code: 409 });
+      expect(await finalizersAndLabels(env.client)).toEqual({ finalizers: ['kubernetes'], labels: { ...nameLabel, 'touched-1': 'yes' } });
     });
   });
 });

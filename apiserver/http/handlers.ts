@@ -412,6 +412,8 @@ export class ResourceHandlers {
           if (finalizers.length === 0) delete (cur.spec as Record<string, unknown>).finalizers;
           const errs = validateNamespaceFinalizeUpdate(cur as unknown as Namespace, old as unknown as Namespace);
           if (errs.length > 0) throw errors.invalid(info.kind, info.group, name, toStatusCauses(errs));
+          // only a resourceVersion the client sent is a precondition: a write that raced this one is retried
+          delete cur.metadata.resourceVersion;
           return cur;
         },
         { raw: true, pinnedRV: object.metadata.resourceVersion || undefined },
