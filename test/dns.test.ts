@@ -18,6 +18,7 @@ import {
   type EchoContainer,
 } from '../proxy/testing/echo-containers.js';
 import { startApiServer, type TestApiServer } from './harness/apiserver.js';
+import { until } from './harness/until.js';
 import { ensureTestImages, requireDocker } from './harness/docker.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -91,6 +92,13 @@ beforeAll(async () => {
   );
   dns = await startDns({ client: s.client, listen: [{ host: '127.0.0.1', port: 0 }], clusterDomain: 'cluster.local', serviceCIDR: SERVICE_CIDR, healthzPort: 0, log });
   port = dns.addresses[0]!.port;
+  // The informers sync from the watch cache's list (resourceVersion 0), which may predate the writes above
+  // by a moment, as in Kubernetes; the rest arrives by watch.
+  await until('the DNS server knowing both services', async () =>
+    (await askUdp('web.default.svc.cluster.local', 'A')).rcode === 'NOERROR' && data(await askUdp('db.default.svc.cluster.local', 'A')).length === 2
+      ? true
+      : undefined,
+  );
 }, 60_000);
 
 afterAll(async () => {
