@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../src/api/meta.js';
 import { Informer } from '../src/client/index.js';
 import { terminate } from '../src/cluster/etcd.js';
+import { SCHEDULER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { nodeArgsFrom } from './lib/components.js';
 import { startControlPlane, type ControlPlane } from './lib/control-plane.js';
 import { cpuSeconds, procStatusMB } from './lib/process-usage.js';
@@ -55,7 +56,7 @@ function startScheduler(env: ControlPlane): ChildProcess {
   // As scheduler_perf does: client-side rate limits out of the way.
   writeFileSync(config, 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\nclientConnection:\n  qps: 100000\n  burst: 100000\n');
   const self = fileURLToPath(import.meta.url);
-  return spawn(process.execPath, [...nodeArgsFrom('BENCH_SCHEDULER_NODE_ARGS'), self, '--scheduler-child', env.kubeconfig, config], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return spawn(process.execPath, [...SCHEDULER_NODE_FLAGS, ...nodeArgsFrom('BENCH_SCHEDULER_NODE_ARGS'), self, '--scheduler-child', env.kubeconfig, config], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 interface Result {

@@ -20,7 +20,7 @@ import { Supervisor } from './supervisor.js';
 import { ensureTokens } from './tokens.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
-import { APISERVER_NODE_FLAGS } from './node-flags.js';
+import { APISERVER_NODE_FLAGS, SCHEDULER_NODE_FLAGS } from './node-flags.js';
 
 export interface UpOptions {
   home: string;
@@ -309,7 +309,7 @@ export async function superviseCluster(opts: UpOptions): Promise<void> {
     supervise(
       'scheduler',
       process.execPath,
-      [CLI, 'scheduler', '--kubeconfig', kubeconfigFor('scheduler'), '--port', String(layout.schedulerPort), '--log-level', opts.logLevel, ...extraArgs(opts.schedulerArgs)],
+      [...SCHEDULER_NODE_FLAGS, CLI, 'scheduler', '--kubeconfig', kubeconfigFor('scheduler'), '--port', String(layout.schedulerPort), '--log-level', opts.logLevel, ...extraArgs(opts.schedulerArgs)],
       `http://127.0.0.1:${layout.schedulerPort}/healthz`,
     );
 
