@@ -5,14 +5,14 @@
 // The same calls, 32 at a time, against one fresh etcd, through:
 // - the etcd3 client (grpc-js, proto-loader's object conversion, cockatiel's
 //   retry and circuit breaker): the baseline, what the watches and leases use;
-// - EtcdKV (apiserver/storage/etcd-kv.ts): what the storage's reads and
+// - EtcdGrpc (apiserver/storage/etcd-grpc.ts): what the storage's reads and
 //   writes use.
 // Each client is measured BENCH_ROUNDS times (default 3) in alternation, so a
 // machine that slows down for a while weighs on both; the table gives each
 // round, and the ratio of the medians. etcd's own CPU per call is beside it.
 // BENCH_CALLS (default 10,000) sets the calls per round.
 import { Etcd3 } from 'etcd3';
-import { EtcdKV, Result, Target } from '../apiserver/storage/etcd-kv.js';
+import { EtcdGrpc, Result, Target } from '../apiserver/storage/etcd-grpc.js';
 import { startEtcd } from '../src/cluster/etcd.js';
 import { cpuSeconds } from './lib/process-usage.js';
 import { pipeTable, progress, runBenchmark } from './lib/report.js';
@@ -44,7 +44,7 @@ async function measure(name: string, round: number, put: Put, etcdPid: number): 
 async function main(): Promise<void> {
   const etcd = await startEtcd();
   const etcd3 = new Etcd3({ hosts: [etcd.endpoint] });
-  const kv = new EtcdKV([etcd.endpoint], 10_000);
+  const kv = new EtcdGrpc([etcd.endpoint], 10_000);
   const clients: [string, Put][] = [
     [
       'etcd3',
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         ).succeeded,
     ],
     [
-      'EtcdKV',
+      'EtcdGrpc',
       async (key) =>
         (
           await kv.txn({
@@ -89,8 +89,8 @@ async function main(): Promise<void> {
   }
   console.log(pipeTable(rows, 2).join('\n'));
   const base = medianOf('etcd3', (r) => r.clientUs);
-  const ours = medianOf('EtcdKV', (r) => r.clientUs);
-  console.log(`\nclient CPU per call, medians: EtcdKV ${ours.toFixed(0)} µs, etcd3 ${base.toFixed(0)} µs: ratio ${(ours / base).toFixed(2)}`);
+  const ours = medianOf('EtcdGrpc', (r) => r.clientUs);
+  console.log(`\nclient CPU per call, medians: EtcdGrpc ${ours.toFixed(0)} µs, etcd3 ${base.toFixed(0)} µs: ratio ${(ours / base).toFixed(2)}`);
 }
 
 runBenchmark(main);

@@ -1,28 +1,28 @@
-// Storage on etcd v3 through the etcd3 client's gRPC KV and Watch services.
+// Storage on etcd v3 through etcd's gRPC KV, Watch and Lease services
+// (etcd-grpc.ts).
 //
 // Writes are single transactions guarded by etcd's own revisions (create:
 // createRevision == 0; update/delete: modRevision == expected), so
 // optimistic concurrency is decided by etcd, never by a read-then-write here.
 //
-// Watches use one raw Watch stream each rather than etcd3's WatchBuilder:
-// the builder hides the compact revision of a cancelled watch, reconnects and
-// replays on its own (a storage watch must instead report 'Unavailable' so
-// the watch cache re-lists), waits forever when cancelling a watch the server
-// already cancelled, and cannot take progress responses.
+// Each watch is one Watch stream of its own that reports how it ended: a
+// cancelled watch with its compact revision becomes 'Compacted', anything
+// else 'Unavailable', and the watch cache re-lists; nothing here reconnects
+// or replays on its own.
 //
 // A write with a TTL attaches the key to an etcd lease, which deletes it when
 // it expires; leases are shared between writes as kube-apiserver shares them.
 import {
-  ClientClosedError,
-  Etcd3,
-  EtcdWatchStreamEnded,
-  GRPCDeadlineExceededError,
-  isRecoverableError,
-  type IKeyValue,
-  type IResponseHeader,
-  type IWatchResponse,
-} from 'etcd3';
-import { EtcdKV, GrpcError, int64, Result, Target, type KeyValueMessage, type ResponseHeaderMessage } from './etcd-kv.js';
+  EtcdGrpc,
+  GrpcError,
+  int64,
+  Result,
+  Target,
+  type EtcdWatchStream,
+  type KeyValueMessage,
+  type ResponseHeaderMessage,
+  type WatchResponseMessage,
+} from './etcd-grpc.js';
 import {
   decodeValue,
   encodeValue,
@@ -58,32 +58,16 @@ const COMPACTED = 'required revision has been compacted';
 const FUTURE = 'required revision is a future revision';
 
 export class EtcdStorage implements Storage {
-  private readonly client: Etcd3;
-  private readonly kv: EtcdKV;
+  private readonly kv: EtcdGrpc;
   private readonly dialTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
   private readonly leases: LeaseManager;
 
   constructor(opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new Error('EtcdStorage needs at least one endpoint');
-    const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 5_000;
-    this.client = new Etcd3({
-      hosts: opts.endpoints,
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
-      grpcOptions: {
-        // a LIST of a large prefix easily exceeds gRPC's 4 MiB default
-        'grpc.max_receive_message_length': 2 ** 31 - 1,
-        // etcd answers pings more often than every 5 s with GOAWAY
-        'grpc.keepalive_time_ms': 15_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        // come back quickly after an etcd restart
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 2_000,
-      },
-    });
-    this.kv = new EtcdKV(opts.endpoints, requestTimeoutMs);
-    this.leases = new LeaseManager(async (ttl) => (await this.call('', () => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID);
+    this.kv = new EtcdGrpc(opts.endpoints, opts.requestTimeoutMs ?? 10_000);
+    this.leases = new LeaseManager((ttl) => this.call('', () => this.kv.leaseGrant(ttl)));
   }
 
   /** the lease a write with these options is attached to; 0 (none) without a TTL */
@@ -169,13 +153,13 @@ export class EtcdStorage implements Storage {
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): StorageWatch {
     const w = new EtcdWatch(prefix, handlers, (x) => this.watches.delete(x));
     this.watches.add(w);
-    w.start(this.client, fromRevision > 0 ? fromRevision + 1 : 0, this.dialTimeoutMs);
+    w.start(this.kv, fromRevision > 0 ? fromRevision + 1 : 0, this.dialTimeoutMs);
     return w;
   }
 
   async compact(revision: number): Promise<void> {
     try {
-      await this.call('', () => this.client.kv.compact({ revision, physical: true }));
+      await this.call('', () => this.kv.compact(revision, true));
     } catch (err) {
       // compacting again at or below an earlier compaction changes nothing
       if (err instanceof StorageError && err.kind === 'Compacted') return;
@@ -186,7 +170,6 @@ export class EtcdStorage implements Storage {
   async close(): Promise<void> {
     await Promise.all([...this.watches].map((w) => w.close()));
     this.kv.close();
-    this.client.close();
   }
 
   private async call<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -223,7 +206,7 @@ class LeaseManager {
 
 /** One etcd watch on its own gRPC stream. */
 class EtcdWatch implements StorageWatch {
-  private stream?: Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
+  private stream?: EtcdWatchStream;
   private done = false;
   private dialTimer?: NodeJS.Timeout;
 
@@ -233,43 +216,29 @@ class EtcdWatch implements StorageWatch {
     private readonly detach: (w: EtcdWatch) => void,
   ) {}
 
-  start(client: Etcd3, startRevision: number, dialTimeoutMs: number): void {
+  start(kv: EtcdGrpc, startRevision: number, dialTimeoutMs: number): void {
     this.dialTimer = setTimeout(
       () => this.fail(new StorageError('Unavailable', this.prefix, `etcd watch not established within ${dialTimeoutMs} ms`)),
       dialTimeoutMs,
     );
-    client.watchClient
-      .watch()
-      .then((stream) => {
-        if (this.done) {
-          endStream(stream);
-          return;
-        }
-        this.stream = stream;
-        stream.on('data', (res) => this.onResponse(res));
-        stream.on('error', (err) => this.fail(toStorageError(err, this.prefix)));
-        stream.on('end', () => this.fail(new StorageError('Unavailable', this.prefix, 'etcd closed the watch stream')));
-        stream.write({
-          create_request: {
-            key: Buffer.from(this.prefix),
-            range_end: prefixEnd(this.prefix),
-            start_revision: startRevision,
-            prev_kv: true,
-          },
-        });
-      })
-      .catch((err: unknown) => this.fail(toStorageError(err, this.prefix)));
+    this.stream = kv.watch(
+      { key: Buffer.from(this.prefix), range_end: prefixEnd(this.prefix), start_revision: startRevision, prev_kv: true },
+      {
+        onResponse: (res) => this.onResponse(res),
+        onEnd: (err) => this.fail(toStorageError(err, this.prefix)),
+      },
+    );
   }
 
   async close(): Promise<void> {
     this.finish();
   }
 
-  private onResponse(res: IWatchResponse): void {
+  private onResponse(res: WatchResponseMessage): void {
     if (this.done) return;
     if (res.created) clearTimeout(this.dialTimer);
     if (res.canceled) {
-      const compactRevision = Number(res.compact_revision);
+      const compactRevision = int64(res.compact_revision);
       this.fail(
         compactRevision > 0
           ? new StorageError('Compacted', this.prefix, 'The resourceVersion for the provided watch is too old.', compactRevision)
@@ -305,38 +274,39 @@ class EtcdWatch implements StorageWatch {
     this.done = true;
     clearTimeout(this.dialTimer);
     this.detach(this);
-    if (this.stream) endStream(this.stream);
+    this.stream?.cancel();
   }
+}
+
+/** etcd's event types */
+const PUT = 0;
+
+function toStorageEvent(type: number, kv: KeyValueMessage, prev: KeyValueMessage | null | undefined): StorageEvent {
+  const key = kv.key.toString();
+  const modRevision = int64(kv.mod_revision);
+  let ev: StorageEvent;
+  if (type === PUT) {
+    ev = { type: 'put', key, value: decodeValue(kv.value.toString(), modRevision), modRevision, created: int64(kv.create_revision) === modRevision };
+  } else {
+    if (!prev) throw new StorageError('Internal', key, `etcd sent a deletion of ${key} without its previous value`);
+    ev = { type: 'delete', key, value: decodeValue(prev.value.toString(), modRevision), modRevision, created: false };
+  }
+  if (prev) withLazyPrevValue(ev, prev);
+  return ev;
 }
 
 /**
- * Half-close before cancelling: etcd3 resets every channel of the host when a
- * still-writable stream errors, and the cancellation itself arrives as an
- * error, which would tear down the other watches sharing the connection.
+ * prevValue decoded on first read: the watch cache has the previous value
+ * already and reads it only for a deletion it did not hold, so most events
+ * never need a second JSON.parse.
  */
-function endStream(stream: { end(): void; cancel(): void; on(ev: 'error', fn: (err: Error) => void): unknown }): void {
-  stream.on('error', () => undefined);
-  stream.end();
-  stream.cancel();
-}
-
-function toStorageEvent(type: 'Put' | 'Delete', kv: IKeyValue, prev: IKeyValue | null | undefined): StorageEvent {
-  const key = kv.key.toString();
-  const modRevision = Number(kv.mod_revision);
-  const prevValue = prev ? decodeValue(prev.value.toString(), Number(prev.mod_revision)) : undefined;
-  if (type === 'Put') {
-    const ev: StorageEvent = {
-      type: 'put',
-      key,
-      value: decodeValue(kv.value.toString(), modRevision),
-      modRevision,
-      created: kv.create_revision === kv.mod_revision,
-    };
-    if (prevValue) ev.prevValue = prevValue;
-    return ev;
-  }
-  if (!prev) throw new StorageError('Internal', key, `etcd sent a deletion of ${key} without its previous value`);
-  return { type: 'delete', key, value: decodeValue(prev.value.toString(), modRevision), prevValue, modRevision, created: false };
+function withLazyPrevValue(ev: StorageEvent, prev: KeyValueMessage): void {
+  let decoded: StoredObject | undefined;
+  Object.defineProperty(ev, 'prevValue', {
+    enumerable: true,
+    configurable: true,
+    get: () => (decoded ??= decodeValue(prev.value.toString(), int64(prev.mod_revision))),
+  });
 }
 
 function toKeyValue(kv: KeyValueMessage): KeyValue {
@@ -354,7 +324,7 @@ function notFoundOrConflict(key: string, current: KeyValueMessage | undefined): 
   return new StorageError('Conflict', key, `Conflict: ${key} was modified (current revision ${rev})`, rev);
 }
 
-function revisionOf(header: IResponseHeader | ResponseHeaderMessage): number {
+function revisionOf(header: ResponseHeaderMessage): number {
   return int64(header.revision as ResponseHeaderMessage['revision']);
 }
 
@@ -383,22 +353,9 @@ function toStorageError(err: unknown, key: string): StorageError {
   return new StorageError('Internal', key, `etcd: ${message}`);
 }
 
-/** transport failures, as opposed to requests etcd itself rejected */
+/** transport failures (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED), as opposed to requests etcd itself rejected */
 function unreachable(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  if (
-    err instanceof ClientClosedError ||
-    err instanceof EtcdWatchStreamEnded ||
-    err instanceof GRPCDeadlineExceededError ||
-    (err instanceof GrpcError && (err.code === 14 || err.code === 4)) ||
-    isRecoverableError(err as Error)
-  ) {
-    return true;
-  }
-  // a stream's raw gRPC status (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED),
-  // or cockatiel's open circuit breaker in front of an unreachable host
-  const code = (err as { code?: unknown }).code;
-  return code === 14 || code === 4 || code === 1 || 'isBrokenCircuitError' in err;
+  return err instanceof GrpcError && (err.code === 14 || err.code === 4 || err.code === 1);
 }
 
 function errorMessage(err: unknown): string {
