@@ -12,7 +12,7 @@ import { generateName } from '../../src/machinery/names.js';
 import { parseSelector, type Selector } from '../../src/machinery/labels.js';
 import { convertFieldSelector, objectFields, parseFieldSelector, type FieldSelector } from '../../src/machinery/fields.js';
 import { StorageError, type KeyValue, type Storage } from '../storage/interface.js';
-import type { Cacher, CacheEvent } from '../storage/cacher.js';
+import type { CacheEntry, Cacher, CacheEvent } from '../storage/cacher.js';
 import type { Strategy } from './strategy.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import type { Allocation } from './service-allocations.js';
@@ -408,7 +408,7 @@ export class ResourceStore {
       let prepared: KubeObject;
       let pinned: string | undefined;
       try {
-        next = tryUpdate(structuredClone(old));
+        next = tryUpdate(copyOf(current));
         pinned = opts.pinnedRV ?? next.metadata.resourceVersion;
         if (pinned && pinned !== String(current.modRevision)) throw this.conflict(name);
         prepared = this.prepareUpdate(next, old, opts.subresource, opts.raw);
@@ -418,7 +418,7 @@ export class ResourceStore {
       }
       if (deepEqual(prepared, old)) {
         if (refresh()) continue;
-        return structuredClone(old);
+        return copyOf(current);
       }
       if (opts.dryRun) return prepared;
       let allocation: Allocation | undefined;
@@ -510,7 +510,8 @@ export class ResourceStore {
     input: KubeObject,
     opts: WriteOptions & { subresource?: 'status' } = {},
   ): Promise<KubeObject> {
-    return this.guaranteedUpdate(ns, name, () => structuredClone(input), {
+    // prepareUpdate copies what tryUpdate returns before changing it, so every attempt may start from the input itself
+    return this.guaranteedUpdate(ns, name, () => input, {
       ...opts,
       pinnedRV: input.metadata.resourceVersion || undefined,
     });
@@ -681,4 +682,14 @@ export class ResourceStore {
       throw mapped;
     }
   }
+}
+
+/**
+ * A private deep copy of a stored object. The watch cache keeps each object's
+ * JSON, and parsing it is several times cheaper than structuredClone for the
+ * same object (a binding or status update copies the current pod once).
+ */
+function copyOf(kv: KeyValue): KubeObject {
+  const json = (kv as Partial<CacheEntry>).json;
+  return (json !== undefined ? JSON.parse(json) : structuredClone(kv.value)) as KubeObject;
 }
