@@ -4,9 +4,9 @@
 // makes on every create: a Txn that puts a 2 KB value if the key is absent.
 // The same calls, 32 at a time, against one fresh etcd, through:
 // - the etcd3 client (grpc-js, proto-loader's object conversion, cockatiel's
-//   retry and circuit breaker): the baseline, what the watches and leases use;
-// - EtcdGrpc (apiserver/storage/etcd-grpc.ts): what the storage's reads and
-//   writes use.
+//   retry and circuit breaker): the baseline;
+// - EtcdGrpc (apiserver/storage/etcd-grpc.ts): what the storage uses for
+//   every etcd call.
 // Each client is measured BENCH_ROUNDS times (default 3) in alternation, so a
 // machine that slows down for a while weighs on both; the table gives each
 // round, and the ratio of the medians. etcd's own CPU per call is beside it.
