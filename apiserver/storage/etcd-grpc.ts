@@ -227,25 +227,31 @@ export class EtcdGrpc {
       ended = true;
       handlers.onEnd(err);
     };
-    if (this.closed) {
-      queueMicrotask(() => end(new GrpcError(1, 'the etcd client is closed')));
+    // a watch that cannot start still ends through onEnd, never from inside this call
+    const endLater = (err: GrpcError): EtcdWatchStream => {
+      queueMicrotask(() => end(err));
       return { cancel: () => (ended = true) };
-    }
+    };
+    if (this.closed) return endLater(new GrpcError(1, 'the etcd client is closed'));
     let stream: ClientHttp2Stream;
     try {
       stream = this.connection().request(this.headers('Watch/Watch', false), { endStream: false });
     } catch (err) {
-      queueMicrotask(() => end(new GrpcError(14, (err as Error).message)));
-      return { cancel: () => (ended = true) };
+      return endLater(new GrpcError(14, (err as Error).message));
     }
     const status = new StatusReader(stream);
-    let pending: Buffer | undefined;
+    // a large message comes in many chunks: they are joined once it is whole
+    let chunks: Buffer[] = [];
+    let buffered = 0;
     stream.on('data', (chunk: Buffer) => {
       if (ended) return;
-      let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-      while (buf.length >= 5) {
-        const len = buf.readUInt32BE(1);
-        if (buf.length < 5 + len) break;
+      chunks.push(chunk);
+      buffered += chunk.length;
+      while (buffered >= 5) {
+        if (chunks[0]!.length < 5) chunks = [Buffer.concat(chunks)];
+        const len = chunks[0]!.readUInt32BE(1);
+        if (buffered < 5 + len) return;
+        const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         if (buf[0] !== 0) {
           stream.close(constants.NGHTTP2_CANCEL);
           return end(new GrpcError(13, 'etcd sent a compressed watch message'));
@@ -257,11 +263,12 @@ export class EtcdGrpc {
           stream.close(constants.NGHTTP2_CANCEL);
           return end(new GrpcError(13, `cannot decode etcd's watch message: ${(err as Error).message}`));
         }
-        buf = buf.subarray(5 + len);
+        const rest = buf.subarray(5 + len);
+        chunks = rest.length > 0 ? [rest] : [];
+        buffered = rest.length;
         handlers.onResponse(res);
         if (ended) return;
       }
-      pending = buf.length > 0 ? buf : undefined;
     });
     stream.on('error', (err) => end(new GrpcError(14, err.message)));
     stream.on('close', () => end(status.error('the watch stream', stream) ?? new GrpcError(14, 'etcd ended the watch stream')));
